@@ -1,0 +1,17 @@
+DROP TABLE audit_log;
+DROP TABLE outbox;
+DROP TABLE leases;
+DROP TABLE proposals;
+DROP TABLE match_rounds;
+DROP TABLE client_anchors;
+DROP TABLE client_exclusion_zones;
+DROP TABLE clients;
+DROP TABLE dwellings;
+DROP TABLE contingents;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE organisations;
+DROP TABLE region_municipalities;
+DROP TABLE municipalities;
+DROP TABLE regions;

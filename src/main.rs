@@ -1,0 +1,180 @@
+//! The command line. Thin: it parses arguments, loads the configuration and calls
+//! into the library.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use uitstroomtafel::config::{Config, Overrides};
+use uitstroomtafel::domain::Role;
+use uitstroomtafel::startup::Application;
+use uitstroomtafel::store::Db;
+
+#[derive(Parser)]
+#[command(
+    name = "uitstroomtafel",
+    version,
+    about = "Regional outflow table: register, matcher, review and notifications"
+)]
+struct Cli {
+    /// TOML configuration file (default: ./uitstroomtafel.toml when it exists).
+    #[arg(long, global = true, env = "UITSTROOMTAFEL_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (overrides the configuration).
+    #[arg(long, global = true)]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve {
+        /// ADDRESS:PORT to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Fill an empty database with demo data first (an existing demo is reused).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and load the municipalities.
+    Migrate,
+    /// Load the demo data into an empty database.
+    Demo,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// coordinator, corporation, provider, municipality or admin.
+        #[arg(long)]
+        role: String,
+        /// The exact name of an existing organisation.
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("UITSTROOMTAFEL_LOG")
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("uitstroomtafel: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let bind = match &cli.command {
+        Command::Serve { bind, .. } => bind.clone(),
+        _ => None,
+    };
+    let config = Config::load(
+        cli.config.as_deref(),
+        &Overrides {
+            database_url: cli.database.clone(),
+            bind,
+        },
+    )?;
+    match cli.command {
+        Command::Serve { demo, .. } => serve(config, demo),
+        Command::Migrate => {
+            let db = Db::open(&config.database, 1).map_err(|e| e.to_string())?;
+            db.migrate().map_err(|e| e.to_string())?;
+            println!("database {:?} is up to date", config.database);
+            Ok(())
+        }
+        Command::Demo => {
+            let db = Db::open(&config.database, 1).map_err(|e| e.to_string())?;
+            db.migrate().map_err(|e| e.to_string())?;
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let loaded = uitstroomtafel::demo::load(&mut conn)?;
+            println!(
+                "{}",
+                if loaded {
+                    "demo data loaded"
+                } else {
+                    "demo data was already there"
+                }
+            );
+            print_logins();
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    organisation,
+                    email,
+                },
+        } => {
+            let role = Role::parse("role", &role).map_err(|e| format!("--role: {}", e.message))?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let db = Db::open(&config.database, 1).map_err(|e| e.to_string())?;
+            db.migrate().map_err(|e| e.to_string())?;
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let id = uitstroomtafel::workflow::auth::add_user(
+                &mut conn,
+                &organisation,
+                &username,
+                &email,
+                password,
+                role,
+            )
+            .map_err(|e| e.to_string())?;
+            println!("user {username} ({}) added with id {id}", role.as_str());
+            Ok(())
+        }
+    }
+}
+
+fn print_logins() {
+    println!(
+        "demo logins (password '{}'):",
+        uitstroomtafel::demo::PASSWORD
+    );
+    for (user, role, org) in uitstroomtafel::demo::LOGINS {
+        println!("  {user:<14} {:<22} {org}", role.label());
+    }
+}
+
+#[actix_web::main]
+async fn serve(config: Config, demo: bool) -> Result<(), String> {
+    let bind = config.bind;
+    let db = format!("{:?}", config.database);
+    let app = Application::build(config, demo)
+        .await
+        .map_err(|e| e.to_string())?;
+    if app.is_demo() {
+        print_logins();
+    }
+    println!(
+        "uitstroomtafel listening on http://{}:{} (database {db})",
+        bind.ip(),
+        app.port()
+    );
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,165 @@
+use super::rows::{Dwelling, DwellingFieldsRow};
+use super::schema::{dwellings, organisations};
+use super::Conn;
+use diesel::prelude::*;
+
+/// Which dwellings a caller may see; decided by the workflow from the caller's role.
+#[derive(Debug, Clone)]
+pub enum DwellingScope {
+    /// One corporation's own dwellings.
+    Corporation(i32),
+    /// Every dwelling of the region's corporations.
+    Region(i32),
+    /// The dwellings in one municipality of the region.
+    Municipality { region_id: i32, code: String },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DwellingFilter {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub municipality: Option<String>,
+    pub corporation_id: Option<i32>,
+}
+
+type Boxed<'a> = dwellings::BoxedQuery<'a, super::MultiBackend>;
+
+fn scoped<'a>(scope: &DwellingScope, f: &DwellingFilter) -> Boxed<'a> {
+    let region_orgs = |region_id: i32| {
+        organisations::table
+            .filter(organisations::region_id.eq(region_id))
+            .select(organisations::id)
+    };
+    let mut q: Boxed<'a> = dwellings::table.into_boxed();
+    q = match scope {
+        DwellingScope::Corporation(id) => q.filter(dwellings::corporation_id.eq(*id)),
+        DwellingScope::Region(r) => q.filter(dwellings::corporation_id.eq_any(region_orgs(*r))),
+        DwellingScope::Municipality { region_id, code } => q
+            .filter(dwellings::corporation_id.eq_any(region_orgs(*region_id)))
+            .filter(dwellings::municipality_code.eq(code.clone())),
+    };
+    if let Some(s) = &f.status {
+        q = q.filter(dwellings::status.eq(s.clone()));
+    }
+    if let Some(k) = &f.kind {
+        q = q.filter(dwellings::kind.eq(k.clone()));
+    }
+    if let Some(m) = &f.municipality {
+        q = q.filter(dwellings::municipality_code.eq(m.clone()));
+    }
+    if let Some(c) = f.corporation_id {
+        q = q.filter(dwellings::corporation_id.eq(c));
+    }
+    q
+}
+
+pub fn list(
+    conn: &mut Conn,
+    scope: &DwellingScope,
+    f: &DwellingFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Dwelling>, i64)> {
+    let total = scoped(scope, f).count().get_result(conn)?;
+    let items = scoped(scope, f)
+        .order(dwellings::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(Dwelling::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+/// One dwelling, only when it lies within the scope.
+pub fn find(conn: &mut Conn, scope: &DwellingScope, id: i32) -> QueryResult<Option<Dwelling>> {
+    scoped(scope, &DwellingFilter::default())
+        .filter(dwellings::id.eq(id))
+        .select(Dwelling::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(
+    conn: &mut Conn,
+    corporation_id: i32,
+    row: &DwellingFieldsRow,
+    status: &str,
+) -> QueryResult<Dwelling> {
+    let now = super::now();
+    diesel::insert_into(dwellings::table)
+        .values((
+            row,
+            dwellings::corporation_id.eq(corporation_id),
+            dwellings::status.eq(status),
+            dwellings::version.eq(1),
+            dwellings::created_at.eq(now),
+            dwellings::updated_at.eq(now),
+        ))
+        .returning(dwellings::id)
+        .get_result::<i32>(conn)
+        .and_then(|id| by_id(conn, id))
+}
+
+/// Updates the fields when the row still has `version`; `None` when someone else
+/// changed it first (optimistic concurrency).
+pub fn update(
+    conn: &mut Conn,
+    id: i32,
+    version: i32,
+    row: &DwellingFieldsRow,
+) -> QueryResult<Option<Dwelling>> {
+    let n = diesel::update(
+        dwellings::table
+            .filter(dwellings::id.eq(id))
+            .filter(dwellings::version.eq(version)),
+    )
+    .set((
+        row,
+        dwellings::version.eq(version + 1),
+        dwellings::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    by_id(conn, id).map(Some)
+}
+
+/// Moves the status from `from` to `to`; `None` when the row was not in `from` any more.
+pub fn set_status(conn: &mut Conn, id: i32, from: &str, to: &str) -> QueryResult<Option<Dwelling>> {
+    let n = diesel::update(
+        dwellings::table
+            .filter(dwellings::id.eq(id))
+            .filter(dwellings::status.eq(from)),
+    )
+    .set((
+        dwellings::status.eq(to),
+        dwellings::version.eq(dwellings::version + 1),
+        dwellings::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    by_id(conn, id).map(Some)
+}
+
+fn by_id(conn: &mut Conn, id: i32) -> QueryResult<Dwelling> {
+    dwellings::table
+        .find(id)
+        .select(Dwelling::as_select())
+        .first(conn)
+}
+
+/// How many dwellings in the scope are in each status.
+pub fn count_by_status(conn: &mut Conn, scope: &DwellingScope) -> QueryResult<Vec<(String, i64)>> {
+    // Boxed queries cannot GROUP BY in diesel; the register is small enough to count here.
+    let statuses: Vec<String> = scoped(scope, &DwellingFilter::default())
+        .select(dwellings::status)
+        .load(conn)?;
+    let mut counts: std::collections::BTreeMap<String, i64> = Default::default();
+    for s in statuses {
+        *counts.entry(s).or_default() += 1;
+    }
+    Ok(counts.into_iter().collect())
+}

@@ -1,0 +1,199 @@
+//! Storage: one connection type over SQLite and PostgreSQL, the pool, migrations, and
+//! the queries, each taking `&mut Conn` so it runs alike on a pooled connection or
+//! inside a transaction. No business rule lives here; the database constraints are
+//! the last guard behind the workflow's checks.
+
+pub mod audit;
+pub mod clients;
+pub mod contingents;
+pub mod dwellings;
+pub mod municipalities;
+pub mod organisations;
+pub mod rows;
+pub mod schema;
+pub mod sessions;
+
+use crate::config::DatabaseUrl;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+/// A connection to either backend; every query in `store` is written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Errors of the storage layer itself (queries return `diesel::result::Error`).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot reach the database: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("the database task was cancelled")]
+    Cancelled,
+}
+
+/// Opens connections of the right kind straight from the configured URL, so a URL is
+/// never tried against the wrong backend, and sets SQLite's pragmas on each one.
+#[derive(Debug, Clone)]
+pub struct Manager(DatabaseUrl);
+
+impl ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, r2d2::Error> {
+        match &self.0 {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(Conn::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Sqlite(path) => {
+                let mut c = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // foreign_keys is off by default in SQLite; WAL lets readers run beside the writer.
+                c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(Conn::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut Conn) -> bool {
+        false
+    }
+}
+
+/// The pool every request and worker draws from. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    url: DatabaseUrl,
+}
+
+impl Db {
+    /// Opens the pool; the SQLite file is created when missing.
+    pub fn open(url: &DatabaseUrl, size: u32) -> Result<Db, StoreError> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Migration(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager(url.clone()))
+            .map_err(|e| StoreError::Migration(format!("cannot open the database {url:?}: {e}")))?;
+        Ok(Db {
+            pool,
+            url: url.clone(),
+        })
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking diesel work off the async workers.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(StoreError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| StoreError::Cancelled)?
+    }
+
+    /// Applies pending migrations and loads the shipped municipalities. Safe to run from
+    /// several instances at once on PostgreSQL (an advisory lock serialises them).
+    pub fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.get()?;
+        migrate(&mut conn)
+    }
+}
+
+/// Applies pending migrations, then loads the shipped municipalities.
+pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
+    match conn {
+        Conn::Pg(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(7201)")?;
+            let r = c
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| StoreError::Migration(e.to_string()));
+            c.batch_execute("SELECT pg_advisory_unlock(7201)")?;
+            r?
+        }
+        Conn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|_| ())
+            .map_err(|e| StoreError::Migration(e.to_string()))?,
+    }
+    municipalities::load_shipped(conn)?;
+    Ok(())
+}
+
+/// Whether a database error is a broken constraint (unique, foreign key, check), i.e.
+/// the database refused a write the workflow should have refused first.
+pub fn is_constraint_violation(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error};
+    matches!(
+        e,
+        Error::DatabaseError(
+            K::UniqueViolation | K::ForeignKeyViolation | K::CheckViolation | K::NotNullViolation,
+            _
+        )
+    )
+}
+
+/// Now, in UTC, to the second: the one clock of the register.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let n = chrono::Utc::now().naive_utc();
+    n.with_nanosecond(0).unwrap_or(n)
+}
+
+#[cfg(test)]
+mod tests {
+    fn names(dir: &str) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn twin_migration_folders_have_the_same_names() {
+        let sqlite = names("migrations/sqlite");
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, names("migrations/postgres"));
+    }
+}

@@ -1,0 +1,174 @@
+//! Regions, organisations, users and API tokens.
+
+use super::rows::{Organisation, Region, User};
+use super::schema::{api_tokens, organisations, region_municipalities, regions, users};
+use super::Conn;
+use diesel::prelude::*;
+
+pub fn create_region(
+    conn: &mut Conn,
+    code: &str,
+    name: &str,
+    policy: &str,
+    is_demo: bool,
+    municipalities: &[String],
+) -> QueryResult<i32> {
+    let id = diesel::insert_into(regions::table)
+        .values((
+            regions::code.eq(code),
+            regions::name.eq(name),
+            regions::policy.eq(policy),
+            regions::is_demo.eq(is_demo),
+            regions::created_at.eq(super::now()),
+        ))
+        .returning(regions::id)
+        .get_result(conn)?;
+    for m in municipalities {
+        diesel::insert_into(region_municipalities::table)
+            .values((
+                region_municipalities::region_id.eq(id),
+                region_municipalities::municipality_code.eq(m),
+            ))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+pub fn find_region(conn: &mut Conn, id: i32) -> QueryResult<Region> {
+    regions::table
+        .find(id)
+        .select(Region::as_select())
+        .first(conn)
+}
+
+pub fn find_region_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<Region>> {
+    regions::table
+        .filter(regions::code.eq(code))
+        .select(Region::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether any region was made as demo data: such a database says so on every page.
+pub fn is_demo(conn: &mut Conn) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        regions::table.filter(regions::is_demo.eq(true)),
+    ))
+    .get_result(conn)
+}
+
+pub fn create_organisation(
+    conn: &mut Conn,
+    region_id: i32,
+    kind: &str,
+    name: &str,
+    municipality: Option<&str>,
+) -> QueryResult<i32> {
+    diesel::insert_into(organisations::table)
+        .values((
+            organisations::region_id.eq(region_id),
+            organisations::kind.eq(kind),
+            organisations::name.eq(name),
+            organisations::municipality_code.eq(municipality),
+        ))
+        .returning(organisations::id)
+        .get_result(conn)
+}
+
+pub fn find_organisation(conn: &mut Conn, id: i32) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .find(id)
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_organisation_by_name(conn: &mut Conn, name: &str) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .filter(organisations::name.eq(name))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn organisations_in_region(
+    conn: &mut Conn,
+    region_id: i32,
+    kind: Option<&str>,
+) -> QueryResult<Vec<Organisation>> {
+    let mut q = organisations::table
+        .filter(organisations::region_id.eq(region_id))
+        .into_boxed();
+    if let Some(k) = kind {
+        q = q.filter(organisations::kind.eq(k.to_string()));
+    }
+    q.order(organisations::name.asc())
+        .select(Organisation::as_select())
+        .load(conn)
+}
+
+pub fn create_user(
+    conn: &mut Conn,
+    organisation_id: i32,
+    username: &str,
+    email: &str,
+    password_hash: &str,
+    role: &str,
+) -> QueryResult<i32> {
+    diesel::insert_into(users::table)
+        .values((
+            users::organisation_id.eq(organisation_id),
+            users::username.eq(username),
+            users::email.eq(email),
+            users::password_hash.eq(password_hash),
+            users::role.eq(role),
+            users::created_at.eq(super::now()),
+        ))
+        .returning(users::id)
+        .get_result(conn)
+}
+
+pub fn find_user_by_name(conn: &mut Conn, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A user with their organisation.
+pub fn user_with_org(conn: &mut Conn, user_id: i32) -> QueryResult<Option<(User, Organisation)>> {
+    users::table
+        .inner_join(organisations::table)
+        .filter(users::id.eq(user_id))
+        .select((User::as_select(), Organisation::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn create_token(
+    conn: &mut Conn,
+    user_id: i32,
+    name: &str,
+    token_hash: &str,
+) -> QueryResult<i32> {
+    diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::user_id.eq(user_id),
+            api_tokens::name.eq(name),
+            api_tokens::token_hash.eq(token_hash),
+            api_tokens::created_at.eq(super::now()),
+        ))
+        .returning(api_tokens::id)
+        .get_result(conn)
+}
+
+/// The user holding a live (not revoked) token with this hash.
+pub fn user_for_token(conn: &mut Conn, token_hash: &str) -> QueryResult<Option<i32>> {
+    api_tokens::table
+        .filter(api_tokens::token_hash.eq(token_hash))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(api_tokens::user_id)
+        .first(conn)
+        .optional()
+}
