@@ -22,15 +22,9 @@ impl DatabaseUrl {
     /// `sqlite://PATH` (or `sqlite:PATH`) and `postgres://…` / `postgresql://…`;
     /// anything else is refused rather than guessed.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if let Some(path) = raw
-            .strip_prefix("sqlite://")
-            .or_else(|| raw.strip_prefix("sqlite:"))
-        {
+        if let Some(path) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
             if path.is_empty() {
-                return Err(
-                    "database_url: sqlite:// needs a file path, e.g. sqlite://uitstroomtafel.db"
-                        .into(),
-                );
+                return Err("database_url: sqlite:// needs a file path, e.g. sqlite://uitstroomtafel.db".into());
             }
             Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
         } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
@@ -120,10 +114,7 @@ impl Config {
             None => (default_file, false),
         };
         if required && !path.exists() {
-            return Err(format!(
-                "configuration file {} does not exist",
-                path.display()
-            ));
+            return Err(format!("configuration file {} does not exist", path.display()));
         }
         let mut figment = Figment::from(Serialized::defaults(RawConfig::default()))
             .merge(Toml::file(&path))
@@ -134,46 +125,25 @@ impl Config {
         if let Some(bind) = &overrides.bind {
             figment = figment.merge(("bind", bind));
         }
-        let raw: RawConfig = figment.extract().map_err(|e| {
-            e.into_iter()
-                .map(|e| format!("configuration: {e}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })?;
+        let raw: RawConfig =
+            figment.extract().map_err(|e| e.into_iter().map(|e| format!("configuration: {e}")).collect::<Vec<_>>().join("\n"))?;
         Self::check(raw)
     }
 
     fn check(raw: RawConfig) -> Result<Config, String> {
         let database = DatabaseUrl::parse(&raw.database_url)?;
-        let bind = raw.bind.parse().map_err(|_| {
-            format!(
-                "bind: '{}' is not an ADDRESS:PORT such as 127.0.0.1:8080",
-                raw.bind
-            )
-        })?;
+        let bind = raw.bind.parse().map_err(|_| format!("bind: '{}' is not an ADDRESS:PORT such as 127.0.0.1:8080", raw.bind))?;
         if !(raw.public_url.starts_with("http://") || raw.public_url.starts_with("https://")) {
-            return Err(format!(
-                "public_url: '{}' must start with http:// or https://",
-                raw.public_url
-            ));
+            return Err(format!("public_url: '{}' must start with http:// or https://", raw.public_url));
         }
         if !(1..=168).contains(&raw.session_hours) {
-            return Err(format!(
-                "session_hours: {} must be between 1 and 168",
-                raw.session_hours
-            ));
+            return Err(format!("session_hours: {} must be between 1 and 168", raw.session_hours));
         }
         if !(1024..=16 * 1024 * 1024).contains(&raw.body_limit_bytes) {
-            return Err(format!(
-                "body_limit_bytes: {} must be between 1024 and 16777216",
-                raw.body_limit_bytes
-            ));
+            return Err(format!("body_limit_bytes: {} must be between 1024 and 16777216", raw.body_limit_bytes));
         }
         if !(1..=64).contains(&raw.pool_size) {
-            return Err(format!(
-                "pool_size: {} must be between 1 and 64",
-                raw.pool_size
-            ));
+            return Err(format!("pool_size: {} must be between 1 and 64", raw.pool_size));
         }
         Ok(Config {
             database,
@@ -201,17 +171,9 @@ mod tests {
 
     #[test]
     fn database_urls() {
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://x.db").unwrap(),
-            DatabaseUrl::Sqlite("x.db".into())
-        );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite:/tmp/x.db").unwrap(),
-            DatabaseUrl::Sqlite("/tmp/x.db".into())
-        );
-        assert!(DatabaseUrl::parse("postgres://u@h/db")
-            .unwrap()
-            .is_postgres());
+        assert_eq!(DatabaseUrl::parse("sqlite://x.db").unwrap(), DatabaseUrl::Sqlite("x.db".into()));
+        assert_eq!(DatabaseUrl::parse("sqlite:/tmp/x.db").unwrap(), DatabaseUrl::Sqlite("/tmp/x.db".into()));
+        assert!(DatabaseUrl::parse("postgres://u@h/db").unwrap().is_postgres());
         let e = DatabaseUrl::parse("mysql://u@h/db").unwrap_err();
         assert!(e.starts_with("database_url:") && e.contains("mysql"), "{e}");
         assert!(DatabaseUrl::parse("sqlite://").is_err());
@@ -242,19 +204,8 @@ mod tests {
     fn overrides_win_over_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("c.toml");
-        std::fs::write(
-            &f,
-            "bind = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://a.db\"\n",
-        )
-        .unwrap();
-        let c = Config::load(
-            Some(&f),
-            &Overrides {
-                database_url: Some("sqlite://b.db".into()),
-                bind: None,
-            },
-        )
-        .unwrap();
+        std::fs::write(&f, "bind = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://a.db\"\n").unwrap();
+        let c = Config::load(Some(&f), &Overrides { database_url: Some("sqlite://b.db".into()), bind: None }).unwrap();
         assert_eq!(c.bind.port(), 9000);
         assert_eq!(c.database, DatabaseUrl::Sqlite("b.db".into()));
     }

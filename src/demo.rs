@@ -25,83 +25,29 @@ pub const LOGINS: &[(&str, Role, &str)] = &[
     ("beheer", Role::Admin, OFFICE),
 ];
 
-const OFFICE: &str = "Uitstroomtafel Centrumregio Arnhem";
-const CORPORATIONS: [&str; 3] = [
-    "Woonstichting Rijnstad",
-    "Veluwezoom Wonen",
-    "Betuwe Woondiensten",
-];
-const PROVIDERS: [&str; 3] = [
-    "Stichting Beschermd Thuis Gelderland",
-    "Zorggroep Rijn en IJssel",
-    "Opvang De Overkant",
-];
+pub const OFFICE: &str = "Uitstroomtafel Centrumregio Arnhem";
+pub const CORPORATIONS: [&str; 3] = ["Woonstichting Rijnstad", "Veluwezoom Wonen", "Betuwe Woondiensten"];
+pub const PROVIDERS: [&str; 3] = ["Stichting Beschermd Thuis Gelderland", "Zorggroep Rijn en IJssel", "Opvang De Overkant"];
 
-/// (code, name, postcode ranges, streets)
-const PLACES: &[(&str, &str, (u16, u16), &[&str])] = &[
-    (
+/// A demo municipality: CBS code, name, its range of postcode digits, some streets.
+struct Place(&'static str, &'static str, (u16, u16), &'static [&'static str]);
+
+const PLACES: &[Place] = &[
+    Place(
         "GM0202",
         "Arnhem",
         (6811, 6846),
-        &[
-            "Steenstraat",
-            "Sonsbeeksingel",
-            "Hommelseweg",
-            "Kronenburgsingel",
-            "Vredenburgweg",
-            "Schuytgraaf",
-            "Presikhaafweg",
-        ],
+        &["Steenstraat", "Sonsbeeksingel", "Hommelseweg", "Kronenburgsingel", "Vredenburgweg", "Schuytgraaf", "Presikhaafweg"],
     ),
-    (
-        "GM0221",
-        "Doesburg",
-        (6981, 6984),
-        &["Kerkstraat", "Koepoortstraat", "Ooipoortstraat"],
-    ),
-    (
-        "GM0226",
-        "Duiven",
-        (6921, 6923),
-        &["Rijksweg", "Eltensestraat", "Horsterpark"],
-    ),
-    (
-        "GM1705",
-        "Lingewaard",
-        (6851, 6852),
-        &["Dorpsstraat", "Rijksstraatweg", "Julianastraat"],
-    ),
-    (
-        "GM1734",
-        "Overbetuwe",
-        (6661, 6665),
-        &["Stationsstraat", "Rijksweg-Noord", "Dorpsstraat"],
-    ),
-    (
-        "GM0274",
-        "Renkum",
-        (6861, 6871),
-        &["Utrechtseweg", "Dorpsstraat", "Bredelaan"],
-    ),
-    (
-        "GM0275",
-        "Rheden",
-        (6881, 6991),
-        &["Arnhemsestraatweg", "Dorpsstraat", "Velperweg"],
-    ),
-    ("GM0277", "Rozendaal", (6891, 6891), &["Beekhuizenseweg"]),
-    (
-        "GM0293",
-        "Westervoort",
-        (6931, 6932),
-        &["Dorpsstraat", "Hoofdstraat", "Emmastraat"],
-    ),
-    (
-        "GM0299",
-        "Zevenaar",
-        (6901, 6911),
-        &["Grietsestraat", "Kerkstraat", "Babberichseweg"],
-    ),
+    Place("GM0221", "Doesburg", (6981, 6984), &["Kerkstraat", "Koepoortstraat", "Ooipoortstraat"]),
+    Place("GM0226", "Duiven", (6921, 6923), &["Rijksweg", "Eltensestraat", "Horsterpark"]),
+    Place("GM1705", "Lingewaard", (6851, 6852), &["Dorpsstraat", "Rijksstraatweg", "Julianastraat"]),
+    Place("GM1734", "Overbetuwe", (6661, 6665), &["Stationsstraat", "Rijksweg-Noord", "Dorpsstraat"]),
+    Place("GM0274", "Renkum", (6861, 6871), &["Utrechtseweg", "Dorpsstraat", "Bredelaan"]),
+    Place("GM0275", "Rheden", (6881, 6991), &["Arnhemsestraatweg", "Dorpsstraat", "Velperweg"]),
+    Place("GM0277", "Rozendaal", (6891, 6891), &["Beekhuizenseweg"]),
+    Place("GM0293", "Westervoort", (6931, 6932), &["Dorpsstraat", "Hoofdstraat", "Emmastraat"]),
+    Place("GM0299", "Zevenaar", (6901, 6911), &["Grietsestraat", "Kerkstraat", "Babberichseweg"]),
 ];
 
 /// Beschermd-wonen clients per municipality in January 2021 (data/), as weights for
@@ -147,80 +93,44 @@ fn point_in(rng: &mut StdRng, conn: &mut Conn, code: &str) -> QueryResult<(f64, 
 /// a register that holds other data.
 pub fn load(conn: &mut Conn) -> Result<bool, String> {
     let err = |e: diesel::result::Error| e.to_string();
-    if organisations::find_region_by_code(conn, REGION_CODE)
-        .map_err(err)?
-        .is_some_and(|r| r.is_demo)
-    {
+    if organisations::find_region_by_code(conn, REGION_CODE).map_err(err)?.is_some_and(|r| r.is_demo) {
         return Ok(false);
     }
-    let regions: i64 = crate::store::schema::regions::table
-        .count()
-        .get_result(conn)
-        .map_err(err)?;
+    let regions: i64 = crate::store::schema::regions::table.count().get_result(conn).map_err(err)?;
     if regions > 0 {
         return Err("the database already holds a region that is not the demo; use an empty database for --demo".into());
     }
-    conn.transaction(|conn| fill(conn, crate::workflow::today()))
-        .map_err(err)?;
+    conn.transaction(|conn| fill(conn, crate::workflow::today())).map_err(err)?;
     Ok(true)
 }
 
 fn fill(conn: &mut Conn, today: NaiveDate) -> QueryResult<()> {
     let mut rng = StdRng::seed_from_u64(2026);
     let codes: Vec<String> = PLACES.iter().map(|p| p.0.to_string()).collect();
-    let policy = serde_json::json!({"escalation_days": 180, "offer_deadline_working_days": 10, "stall_days": 7, "intensive_support_max_km": 15}).to_string();
-    let region = organisations::create_region(
-        conn,
-        REGION_CODE,
-        "Centrumregio Arnhem",
-        &policy,
-        true,
-        &codes,
-    )?;
+    let policy =
+        serde_json::json!({"escalation_days": 180, "offer_deadline_working_days": 10, "stall_days": 7, "intensive_support_max_km": 15})
+            .to_string();
+    let region = organisations::create_region(conn, REGION_CODE, "Centrumregio Arnhem", &policy, true, &codes)?;
 
-    let office = organisations::create_organisation(
-        conn,
-        region,
-        OrgKind::RegionOffice.as_str(),
-        OFFICE,
-        None,
-    )?;
+    let office = organisations::create_organisation(conn, region, OrgKind::RegionOffice.as_str(), OFFICE, None)?;
     let corps: Vec<i32> = CORPORATIONS
         .iter()
-        .map(|n| {
-            organisations::create_organisation(conn, region, OrgKind::Corporation.as_str(), n, None)
-        })
+        .map(|n| organisations::create_organisation(conn, region, OrgKind::Corporation.as_str(), n, None))
         .collect::<QueryResult<_>>()?;
     let providers: Vec<i32> = PROVIDERS
         .iter()
-        .map(|n| {
-            organisations::create_organisation(conn, region, OrgKind::Provider.as_str(), n, None)
-        })
+        .map(|n| organisations::create_organisation(conn, region, OrgKind::Provider.as_str(), n, None))
         .collect::<QueryResult<_>>()?;
-    for (code, name, ..) in PLACES {
-        organisations::create_organisation(
-            conn,
-            region,
-            OrgKind::Municipality.as_str(),
-            &format!("Gemeente {name}"),
-            Some(code),
-        )?;
+    for Place(code, name, ..) in PLACES {
+        organisations::create_organisation(conn, region, OrgKind::Municipality.as_str(), &format!("Gemeente {name}"), Some(code))?;
     }
     let _ = office;
 
     // One hash for all demo logins: argon2 is slow on purpose, the demo need not wait.
     let hash = hash_password(PASSWORD);
     for (username, role, org) in LOGINS {
-        let org = organisations::find_organisation_by_name(conn, org)?
-            .ok_or(diesel::result::Error::NotFound)?;
-        organisations::create_user(
-            conn,
-            org.id,
-            username,
-            &format!("{username}@demo.uitstroomtafel.invalid"),
-            &hash,
-            role.as_str(),
-        )?;
+        let org = organisations::find_organisation_by_name(conn, org)?.ok_or(diesel::result::Error::NotFound)?;
+        organisations::create_user(conn, org.id, username, &format!("{username}@demo.uitstroomtafel.invalid"), &hash, role.as_str())?;
     }
 
     // Corporations each serve a part of the region; Arnhem is served by all three.
@@ -232,10 +142,8 @@ fn fill(conn: &mut Conn, today: NaiveDate) -> QueryResult<()> {
     // Contingents for the calendar year, by population.
     let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).expect("valid date");
     let year_end = NaiveDate::from_ymd_opt(today.year() + 1, 1, 1).expect("valid date");
-    for (code, ..) in PLACES {
-        let pop = municipalities::find(conn, code)?
-            .map(|m| m.population)
-            .unwrap_or(10_000);
+    for Place(code, ..) in PLACES {
+        let pop = municipalities::find(conn, code)?.map(|m| m.population).unwrap_or(10_000);
         for (ci, corp) in corps.iter().enumerate() {
             if serves(ci, code) {
                 let cap = (pop / 40_000).clamp(1, 6) + if *code == "GM0202" { 2 } else { 0 };
@@ -257,47 +165,24 @@ fn fill(conn: &mut Conn, today: NaiveDate) -> QueryResult<()> {
     // 40 dwellings, where people live.
     let populations: Vec<(String, u32)> = PLACES
         .iter()
-        .map(|p| {
-            (
-                p.0.to_string(),
-                municipalities::find(conn, p.0)
-                    .ok()
-                    .flatten()
-                    .map(|m| m.population as u32 / 1000)
-                    .unwrap_or(1)
-                    .max(1),
-            )
-        })
+        .map(|p| (p.0.to_string(), municipalities::find(conn, p.0).ok().flatten().map(|m| m.population as u32 / 1000).unwrap_or(1).max(1)))
         .collect();
     for n in 0..40 {
         let code = pick_weighted(&mut rng, &populations).to_string();
-        let place = PLACES
-            .iter()
-            .find(|p| p.0 == code)
-            .expect("picked from PLACES");
-        let serving: Vec<i32> = corps
-            .iter()
-            .enumerate()
-            .filter(|(ci, _)| serves(*ci, &code))
-            .map(|(_, c)| *c)
-            .collect();
+        let place = PLACES.iter().find(|p| p.0 == code).expect("picked from PLACES");
+        let serving: Vec<i32> = corps.iter().enumerate().filter(|(ci, _)| serves(*ci, &code)).map(|(_, c)| *c).collect();
         let corp = serving[rng.random_range(0..serving.len())];
         let omklap = rng.random_bool(0.25);
         let rooms = [1, 2, 2, 3, 3, 4][rng.random_range(0..6)];
         let floor = rng.random_range(0..5);
         let (lat, lon) = point_in(&mut rng, conn, &code)?;
-        let letters =
-            ["AB", "BC", "CD", "EG", "HJ", "KL", "MN", "PR", "TV", "XZ"][rng.random_range(0..10)];
+        let letters = ["AB", "BC", "CD", "EG", "HJ", "KL", "MN", "PR", "TV", "XZ"][rng.random_range(0..10)];
         let row = DwellingFieldsRow {
             municipality_code: code.clone(),
             kind: if omklap { "omklap" } else { "contingent" }.into(),
             external_ref: Some(format!("VHE-{:05}", 10_000 + n * 37)),
             street: place.3[rng.random_range(0..place.3.len())].into(),
-            house_number: format!(
-                "{}{}",
-                rng.random_range(1..180),
-                if rng.random_bool(0.2) { "a" } else { "" }
-            ),
+            house_number: format!("{}{}", rng.random_range(1..180), if rng.random_bool(0.2) { "a" } else { "" }),
             postcode: format!("{} {letters}", rng.random_range(place.2 .0..=place.2 .1)),
             city: place.1.into(),
             lat,
@@ -311,11 +196,7 @@ fn fill(conn: &mut Conn, today: NaiveDate) -> QueryResult<()> {
             available_from: today + Duration::days(rng.random_range(-14..60)),
             omklap_provider_id: omklap.then(|| providers[rng.random_range(0..providers.len())]),
         };
-        let status = if rng.random_bool(0.8) {
-            "published"
-        } else {
-            "draft"
-        };
+        let status = if rng.random_bool(0.8) { "published" } else { "draft" };
         dwellings::insert(conn, corp, &row, status)?;
     }
 
@@ -324,15 +205,9 @@ fn fill(conn: &mut Conn, today: NaiveDate) -> QueryResult<()> {
     for _ in 0..60 {
         let binding = pick_weighted(&mut rng, &weights).to_string();
         let household = [1, 1, 1, 1, 1, 1, 1, 2, 2, 3][rng.random_range(0..10)];
-        let urgency = [
-            "urgent", "priority", "priority", "regular", "regular", "regular",
-        ][rng.random_range(0..6)];
-        let support =
-            ["light", "light", "moderate", "moderate", "intensive"][rng.random_range(0..5)];
-        let wish = rng
-            .random_bool(0.15)
-            .then(|| codes[rng.random_range(0..codes.len())].clone())
-            .filter(|w| *w != binding);
+        let urgency = ["urgent", "priority", "priority", "regular", "regular", "regular"][rng.random_range(0..6)];
+        let support = ["light", "light", "moderate", "moderate", "intensive"][rng.random_range(0..5)];
+        let wish = rng.random_bool(0.15).then(|| codes[rng.random_range(0..codes.len())].clone()).filter(|w| *w != binding);
         let row = ClientNeedsRow {
             birth_year: today.year() - rng.random_range(19..67),
             household_size: household,
@@ -340,9 +215,7 @@ fn fill(conn: &mut Conn, today: NaiveDate) -> QueryResult<()> {
             wish_municipality: wish,
             urgency: urgency.into(),
             support_level: support.into(),
-            min_rooms: (household + 1)
-                .min(4)
-                .max(if household == 1 { 1 } else { 2 }),
+            min_rooms: (household + 1).min(4).max(if household == 1 { 1 } else { 2 }),
             max_rent_cents: rng.random_range(65_000..93_000) / 100 * 100,
             needs_ground_floor: rng.random_bool(0.1),
             needs_lift: rng.random_bool(0.1),

@@ -10,11 +10,7 @@ use uitstroomtafel::startup::Application;
 use uitstroomtafel::store::Db;
 
 #[derive(Parser)]
-#[command(
-    name = "uitstroomtafel",
-    version,
-    about = "Regional outflow table: register, matcher, review and notifications"
-)]
+#[command(name = "uitstroomtafel", version, about = "Regional outflow table: register, matcher, review and notifications")]
 struct Cli {
     /// TOML configuration file (default: ./uitstroomtafel.toml when it exists).
     #[arg(long, global = true, env = "UITSTROOMTAFEL_CONFIG")]
@@ -68,8 +64,7 @@ enum UserCommand {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("UITSTROOMTAFEL_LOG")
-                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("UITSTROOMTAFEL_LOG").unwrap_or_else(|_| "info,actix_server=warn".into()),
         )
         .init();
     let cli = Cli::parse();
@@ -87,13 +82,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Serve { bind, .. } => bind.clone(),
         _ => None,
     };
-    let config = Config::load(
-        cli.config.as_deref(),
-        &Overrides {
-            database_url: cli.database.clone(),
-            bind,
-        },
-    )?;
+    let config = Config::load(cli.config.as_deref(), &Overrides { database_url: cli.database.clone(), bind })?;
     match cli.command {
         Command::Serve { demo, .. } => serve(config, demo),
         Command::Migrate => {
@@ -107,44 +96,20 @@ fn run(cli: Cli) -> Result<(), String> {
             db.migrate().map_err(|e| e.to_string())?;
             let mut conn = db.get().map_err(|e| e.to_string())?;
             let loaded = uitstroomtafel::demo::load(&mut conn)?;
-            println!(
-                "{}",
-                if loaded {
-                    "demo data loaded"
-                } else {
-                    "demo data was already there"
-                }
-            );
+            println!("{}", if loaded { "demo data loaded" } else { "demo data was already there" });
             print_logins();
             Ok(())
         }
-        Command::User {
-            command:
-                UserCommand::Add {
-                    username,
-                    role,
-                    organisation,
-                    email,
-                },
-        } => {
+        Command::User { command: UserCommand::Add { username, role, organisation, email } } => {
             let role = Role::parse("role", &role).map_err(|e| format!("--role: {}", e.message))?;
             let mut password = String::new();
-            std::io::stdin()
-                .read_line(&mut password)
-                .map_err(|e| format!("cannot read the password: {e}"))?;
+            std::io::stdin().read_line(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
             let password = password.trim_end_matches(['\r', '\n']);
             let db = Db::open(&config.database, 1).map_err(|e| e.to_string())?;
             db.migrate().map_err(|e| e.to_string())?;
             let mut conn = db.get().map_err(|e| e.to_string())?;
-            let id = uitstroomtafel::workflow::auth::add_user(
-                &mut conn,
-                &organisation,
-                &username,
-                &email,
-                password,
-                role,
-            )
-            .map_err(|e| e.to_string())?;
+            let id = uitstroomtafel::workflow::auth::add_user(&mut conn, &organisation, &username, &email, password, role)
+                .map_err(|e| e.to_string())?;
             println!("user {username} ({}) added with id {id}", role.as_str());
             Ok(())
         }
@@ -152,10 +117,7 @@ fn run(cli: Cli) -> Result<(), String> {
 }
 
 fn print_logins() {
-    println!(
-        "demo logins (password '{}'):",
-        uitstroomtafel::demo::PASSWORD
-    );
+    println!("demo logins (password '{}'):", uitstroomtafel::demo::PASSWORD);
     for (user, role, org) in uitstroomtafel::demo::LOGINS {
         println!("  {user:<14} {:<22} {org}", role.label());
     }
@@ -165,16 +127,10 @@ fn print_logins() {
 async fn serve(config: Config, demo: bool) -> Result<(), String> {
     let bind = config.bind;
     let db = format!("{:?}", config.database);
-    let app = Application::build(config, demo)
-        .await
-        .map_err(|e| e.to_string())?;
+    let app = Application::build(config, demo).await.map_err(|e| e.to_string())?;
     if app.is_demo() {
         print_logins();
     }
-    println!(
-        "uitstroomtafel listening on http://{}:{} (database {db})",
-        bind.ip(),
-        app.port()
-    );
+    println!("uitstroomtafel listening on http://{}:{} (database {db})", bind.ip(), app.port());
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }

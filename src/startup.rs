@@ -14,10 +14,7 @@ pub enum StartError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: std::net::SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("demo data: {0}")]
     Demo(String),
 }
@@ -33,44 +30,20 @@ impl Application {
     /// Opens, migrates and (with `demo`) fills the database, then binds the listener.
     pub async fn build(config: Config, demo: bool) -> Result<Application, StartError> {
         let db = Db::open(&config.database, config.pool_size)?;
-        db.run(|c| crate::store::migrate(c)).await?;
+        db.run(crate::store::migrate).await?;
         if demo {
-            db.run(|c| crate::demo::load(c).map_err(|e| StartError::Demo(e.to_string())))
-                .await?;
+            db.run(|c| crate::demo::load(c).map_err(|e| StartError::Demo(e.to_string()))).await?;
         }
-        let is_demo = db
-            .run(|c| organisations::is_demo(c).map_err(StoreError::from))
-            .await?;
-        let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind {
-            addr: config.bind,
-            source,
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind {
-                addr: config.bind,
-                source,
-            })?
-            .port();
-        let state = actix_web::web::Data::new(AppState {
-            db: db.clone(),
-            config: Arc::new(config),
-            is_demo,
-        });
+        let is_demo = db.run(|c| organisations::is_demo(c).map_err(StoreError::from)).await?;
+        let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind { addr: config.bind, source })?;
+        let port = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?.port();
+        let state = actix_web::web::Data::new(AppState { db: db.clone(), config: Arc::new(config), is_demo });
         let openapi = Arc::new(web::openapi());
         let server = HttpServer::new(move || web::app(state.clone(), openapi.clone()))
             .listen(listener)
-            .map_err(|source| StartError::Bind {
-                addr: ([0, 0, 0, 0], port).into(),
-                source,
-            })?
+            .map_err(|source| StartError::Bind { addr: ([0, 0, 0, 0], port).into(), source })?
             .run();
-        Ok(Application {
-            port,
-            server,
-            db,
-            is_demo,
-        })
+        Ok(Application { port, server, db, is_demo })
     }
 
     pub fn port(&self) -> u16 {

@@ -1,8 +1,5 @@
 use super::kinds::text_enum;
-use super::{
-    Coordinates, Errors, FieldError, HouseholdSize, MunicipalityCode, RentCents, Rooms,
-    SupportLevel, Urgency,
-};
+use super::{Coordinates, Errors, FieldError, HouseholdSize, MunicipalityCode, RentCents, Rooms, SupportLevel, Urgency};
 use chrono::{Datelike, NaiveDate};
 use std::fmt;
 
@@ -39,10 +36,7 @@ impl ClientStatus {
 
     /// Whether the provider may still change the client's needs.
     pub fn is_editable(self) -> bool {
-        matches!(
-            self,
-            ClientStatus::Registered | ClientStatus::Ready | ClientStatus::Paused
-        )
+        matches!(self, ClientStatus::Registered | ClientStatus::Ready | ClientStatus::Paused)
     }
 }
 
@@ -66,9 +60,7 @@ const REFERENCE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 impl ReferenceCode {
     pub fn generate(rng: &mut impl rand::Rng) -> Self {
-        let tail: String = (0..6)
-            .map(|_| REFERENCE_ALPHABET[rng.random_range(0..REFERENCE_ALPHABET.len())] as char)
-            .collect();
+        let tail: String = (0..6).map(|_| REFERENCE_ALPHABET[rng.random_range(0..REFERENCE_ALPHABET.len())] as char).collect();
         ReferenceCode(format!("UT-{tail}"))
     }
 
@@ -92,15 +84,7 @@ impl BirthYear {
     pub fn parse(field: &str, year: i64, today: NaiveDate) -> Result<Self, FieldError> {
         let now = i64::from(today.year());
         if !(now - 110..=now - 16).contains(&year) {
-            return Err(FieldError::new(
-                field,
-                "range",
-                format!(
-                    "geboortejaar moet tussen {} en {} liggen",
-                    now - 110,
-                    now - 16
-                ),
-            ));
+            return Err(FieldError::new(field, "range", format!("geboortejaar moet tussen {} en {} liggen", now - 110, now - 16)));
         }
         Ok(BirthYear(year as i32))
     }
@@ -176,10 +160,7 @@ impl NewClient {
         let mut errs = Errors::new();
         let birth_year = errs.check(BirthYear::parse("birth_year", f.birth_year, today));
         let household_size = errs.check(HouseholdSize::parse("household_size", f.household_size));
-        let binding = errs.check(MunicipalityCode::parse(
-            "binding_municipality",
-            f.binding_municipality,
-        ));
+        let binding = errs.check(MunicipalityCode::parse("binding_municipality", f.binding_municipality));
         let wish = match f.wish_municipality {
             Some(w) => errs.check(MunicipalityCode::parse("wish_municipality", w).map(Some)),
             None => Some(None),
@@ -198,26 +179,14 @@ impl NewClient {
         let min_rooms = errs.check(Rooms::parse("needs.min_rooms", f.min_rooms));
         let max_rent = errs.check(RentCents::parse("needs.max_rent_cents", f.max_rent_cents));
         if f.exclusion_zones.len() > MAX_ZONES {
-            errs.push(FieldError::new(
-                "exclusion_zones",
-                "length",
-                format!("ten hoogste {MAX_ZONES} gebieden"),
-            ));
+            errs.push(FieldError::new("exclusion_zones", "length", format!("ten hoogste {MAX_ZONES} gebieden")));
         }
         if f.anchors.len() > MAX_ZONES {
-            errs.push(FieldError::new(
-                "anchors",
-                "length",
-                format!("ten hoogste {MAX_ZONES} plaatsen"),
-            ));
+            errs.push(FieldError::new("anchors", "length", format!("ten hoogste {MAX_ZONES} plaatsen")));
         }
         let mut zones = Vec::new();
         for (i, (lat, lon, r)) in f.exclusion_zones.iter().enumerate() {
-            let centre = errs.check(Coordinates::parse(
-                &format!("exclusion_zones[{i}].lat"),
-                *lat,
-                *lon,
-            ));
+            let centre = errs.check(Coordinates::parse(&format!("exclusion_zones[{i}].lat"), *lat, *lon));
             if !(50..=50_000).contains(r) {
                 errs.push(FieldError::new(
                     format!("exclusion_zones[{i}].radius_m"),
@@ -225,10 +194,7 @@ impl NewClient {
                     "straal moet tussen 50 en 50000 meter liggen",
                 ));
             } else if let Some(centre) = centre {
-                zones.push(ExclusionZone {
-                    centre,
-                    radius_m: *r as i32,
-                });
+                zones.push(ExclusionZone { centre, radius_m: *r as i32 });
             }
         }
         let mut anchors = Vec::new();
@@ -295,10 +261,7 @@ mod tests {
         let mut f = fields();
         f.wish_municipality = Some("gm0202");
         let e = NewClient::parse(f, today()).unwrap_err();
-        assert_eq!(
-            (e[0].field.as_str(), e[0].rule.as_str()),
-            ("wish_municipality", "differs")
-        );
+        assert_eq!((e[0].field.as_str(), e[0].rule.as_str()), ("wish_municipality", "differs"));
     }
 
     #[test]

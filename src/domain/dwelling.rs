@@ -53,18 +53,10 @@ pub(crate) fn parse_text(field: &str, raw: &str, max: usize) -> Result<String, F
         return Err(FieldError::new(field, "required", "dit veld is verplicht"));
     }
     if t.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            "length",
-            format!("ten hoogste {max} tekens"),
-        ));
+        return Err(FieldError::new(field, "length", format!("ten hoogste {max} tekens")));
     }
     if t.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "format",
-            "bevat niet-toegestane tekens",
-        ));
+        return Err(FieldError::new(field, "format", "bevat niet-toegestane tekens"));
     }
     Ok(t.to_string())
 }
@@ -124,19 +116,13 @@ impl NewDwelling {
             None => Some(None),
         };
         let street = errs.check(parse_text("street", f.street, 100));
-        let house_number = errs.check(parse_text("house_number", f.house_number, 12).and_then(
-            |h| {
-                if h.starts_with(|c: char| c.is_ascii_digit() && c != '0') {
-                    Ok(h)
-                } else {
-                    Err(FieldError::new(
-                        "house_number",
-                        "format",
-                        "een huisnummer begint met een cijfer van 1 tot 9, zoals 12 of 12a",
-                    ))
-                }
-            },
-        ));
+        let house_number = errs.check(parse_text("house_number", f.house_number, 12).and_then(|h| {
+            if h.starts_with(|c: char| c.is_ascii_digit() && c != '0') {
+                Ok(h)
+            } else {
+                Err(FieldError::new("house_number", "format", "een huisnummer begint met een cijfer van 1 tot 9, zoals 12 of 12a"))
+            }
+        }));
         let postcode = errs.check(Postcode::parse("postcode", f.postcode));
         let city = errs.check(parse_text("city", f.city, 80));
         let location = errs.check(Coordinates::parse("lat", f.lat, f.lon));
@@ -148,18 +134,12 @@ impl NewDwelling {
         let max_household = errs.check(HouseholdSize::parse("max_household", f.max_household));
         let rent = errs.check(RentCents::parse("rent_cents", f.rent_cents));
         if !(-1..=40).contains(&f.floor) {
-            errs.push(FieldError::new(
-                "floor",
-                "range",
-                "verdieping moet tussen -1 (souterrain) en 40 liggen",
-            ));
+            errs.push(FieldError::new("floor", "range", "verdieping moet tussen -1 (souterrain) en 40 liggen"));
         }
         match (kind, f.omklap_provider_id) {
-            (Some(DwellingKind::Omklap), None) => errs.push(FieldError::new(
-                "omklap_provider_id",
-                "required",
-                "een omklapwoning heeft een zorgaanbieder als hoofdhuurder",
-            )),
+            (Some(DwellingKind::Omklap), None) => {
+                errs.push(FieldError::new("omklap_provider_id", "required", "een omklapwoning heeft een zorgaanbieder als hoofdhuurder"))
+            }
             (Some(DwellingKind::Contingent), Some(_)) => errs.push(FieldError::new(
                 "omklap_provider_id",
                 "not_allowed",
@@ -234,10 +214,7 @@ mod tests {
     fn omklap_needs_a_provider_and_contingent_refuses_one() {
         let mut f = fields();
         f.kind = "omklap";
-        assert_eq!(
-            NewDwelling::parse(f.clone()).unwrap_err()[0].field,
-            "omklap_provider_id"
-        );
+        assert_eq!(NewDwelling::parse(f.clone()).unwrap_err()[0].field, "omklap_provider_id");
         f.omklap_provider_id = Some(3);
         assert!(NewDwelling::parse(f.clone()).is_ok());
         f.kind = "contingent";

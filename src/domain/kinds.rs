@@ -84,11 +84,7 @@ impl RentCents {
 
     pub fn parse(field: &str, cents: i64) -> Result<Self, FieldError> {
         if cents <= 0 || cents > i64::from(Self::MAX) {
-            return Err(FieldError::new(
-                field,
-                "range",
-                "huur in centen moet groter zijn dan 0 en ten hoogste 500000 (€ 5.000) zijn",
-            ));
+            return Err(FieldError::new(field, "range", "huur in centen moet groter zijn dan 0 en ten hoogste 500000 (€ 5.000) zijn"));
         }
         Ok(RentCents(cents as i32))
     }
@@ -105,11 +101,7 @@ pub struct HouseholdSize(i32);
 impl HouseholdSize {
     pub fn parse(field: &str, n: i64) -> Result<Self, FieldError> {
         if !(1..=12).contains(&n) {
-            return Err(FieldError::new(
-                field,
-                "range",
-                "aantal personen moet tussen 1 en 12 liggen",
-            ));
+            return Err(FieldError::new(field, "range", "aantal personen moet tussen 1 en 12 liggen"));
         }
         Ok(HouseholdSize(n as i32))
     }
@@ -126,11 +118,7 @@ pub struct Rooms(i32);
 impl Rooms {
     pub fn parse(field: &str, n: i64) -> Result<Self, FieldError> {
         if !(1..=12).contains(&n) {
-            return Err(FieldError::new(
-                field,
-                "range",
-                "aantal kamers moet tussen 1 en 12 liggen",
-            ));
+            return Err(FieldError::new(field, "range", "aantal kamers moet tussen 1 en 12 liggen"));
         }
         Ok(Rooms(n as i32))
     }

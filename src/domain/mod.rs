@@ -9,9 +9,7 @@ mod place;
 mod roles;
 
 pub use client::ClientFields;
-pub use client::{
-    Anchor, AnchorKind, BirthYear, ClientStatus, ExclusionZone, Needs, NewClient, ReferenceCode,
-};
+pub use client::{Anchor, AnchorKind, BirthYear, ClientStatus, ExclusionZone, Needs, NewClient, ReferenceCode};
 pub use codes::{MunicipalityCode, Postcode};
 pub(crate) use dwelling::parse_text;
 pub use dwelling::DwellingFields;
@@ -34,11 +32,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, rule: &str, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            rule: rule.to_string(),
-            message: message.into(),
-        }
+        FieldError { field: field.into(), rule: rule.to_string(), message: message.into() }
     }
 
     /// The same error, reported under another field name (a nested form field).

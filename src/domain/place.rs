@@ -10,16 +10,8 @@ pub struct Coordinates {
 
 impl Coordinates {
     pub fn parse(field: &str, lat: f64, lon: f64) -> Result<Self, FieldError> {
-        if !lat.is_finite()
-            || !lon.is_finite()
-            || !(-90.0..=90.0).contains(&lat)
-            || !(-180.0..=180.0).contains(&lon)
-        {
-            return Err(FieldError::new(
-                field,
-                "range",
-                "breedtegraad moet tussen -90 en 90 liggen en lengtegraad tussen -180 en 180",
-            ));
+        if !lat.is_finite() || !lon.is_finite() || !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+            return Err(FieldError::new(field, "range", "breedtegraad moet tussen -90 en 90 liggen en lengtegraad tussen -180 en 180"));
         }
         Ok(Coordinates { lat, lon })
     }
@@ -35,10 +27,7 @@ impl Coordinates {
     /// Great-circle distance in metres.
     pub fn distance_m(&self, other: &Coordinates) -> f64 {
         use geo::{Distance, Haversine, Point};
-        Haversine.distance(
-            Point::new(self.lon, self.lat),
-            Point::new(other.lon, other.lat),
-        )
+        Haversine.distance(Point::new(self.lon, self.lat), Point::new(other.lon, other.lat))
     }
 }
 

@@ -43,9 +43,7 @@ impl MunicipalityIndex {
                 .into_iter()
                 .map(|(code, geometry)| {
                     let shape = to_multipolygon(geometry);
-                    let bbox = shape
-                        .bounding_rect()
-                        .expect("every shipped municipality has a boundary");
+                    let bbox = shape.bounding_rect().expect("every shipped municipality has a boundary");
                     Shape { code, shape, bbox }
                 })
                 .collect();
@@ -57,10 +55,7 @@ impl MunicipalityIndex {
     /// (or in the sea: the boundaries follow the coast).
     pub fn locate(&self, at: Coordinates) -> Option<&str> {
         let p = Point::new(at.lon(), at.lat());
-        self.shapes
-            .iter()
-            .find(|s| s.bbox.contains(&p) && s.shape.contains(&p))
-            .map(|s| s.code.as_str())
+        self.shapes.iter().find(|s| s.bbox.contains(&p) && s.shape.contains(&p)).map(|s| s.code.as_str())
     }
 
     pub fn len(&self) -> usize {
@@ -73,20 +68,12 @@ impl MunicipalityIndex {
 }
 
 fn features() -> Vec<(String, geojson::Geometry)> {
-    let gj: geojson::GeoJson = GEOJSON
-        .parse()
-        .expect("data/gemeenten.geojson is valid GeoJSON");
-    let geojson::GeoJson::FeatureCollection(fc) = gj else {
-        panic!("data/gemeenten.geojson is a FeatureCollection")
-    };
+    let gj: geojson::GeoJson = GEOJSON.parse().expect("data/gemeenten.geojson is valid GeoJSON");
+    let geojson::GeoJson::FeatureCollection(fc) = gj else { panic!("data/gemeenten.geojson is a FeatureCollection") };
     fc.features
         .into_iter()
         .map(|f| {
-            let code = f
-                .property("code")
-                .and_then(|v| v.as_str())
-                .expect("every feature has a code")
-                .to_string();
+            let code = f.property("code").and_then(|v| v.as_str()).expect("every feature has a code").to_string();
             (code, f.geometry.expect("every feature has a geometry"))
         })
         .collect()
@@ -102,23 +89,14 @@ fn to_multipolygon(g: geojson::Geometry) -> MultiPolygon<f64> {
 
 /// The shipped municipalities with their figures and boundaries, for loading the register.
 pub fn shipped_records() -> Vec<MunicipalityRecord> {
-    let mut boundaries: std::collections::HashMap<String, String> = features()
-        .into_iter()
-        .map(|(code, g)| {
-            (
-                code,
-                serde_json::to_string(&g).expect("geometry serialises"),
-            )
-        })
-        .collect();
+    let mut boundaries: std::collections::HashMap<String, String> =
+        features().into_iter().map(|(code, g)| (code, serde_json::to_string(&g).expect("geometry serialises"))).collect();
     let mut rdr = csv::Reader::from_reader(CSV.as_bytes());
     rdr.records()
         .map(|r| {
             let r = r.expect("data/gemeenten.csv is valid CSV");
             let code = r[0].to_string();
-            let boundary = boundaries
-                .remove(&code)
-                .unwrap_or_else(|| panic!("{code} has a boundary"));
+            let boundary = boundaries.remove(&code).unwrap_or_else(|| panic!("{code} has a boundary"));
             MunicipalityRecord {
                 name: r[1].to_string(),
                 population: r[2].parse().expect("population is a number"),
@@ -145,9 +123,7 @@ mod tests {
         let records = shipped_records();
         assert_eq!(records.len(), 342);
         assert_eq!(MunicipalityIndex::shipped().len(), 342);
-        assert!(records
-            .iter()
-            .all(|r| r.code.starts_with("GM") && r.boundary.contains("coordinates")));
+        assert!(records.iter().all(|r| r.code.starts_with("GM") && r.boundary.contains("coordinates")));
     }
 
     #[test]
@@ -171,14 +147,7 @@ mod tests {
         // Centroids of odd shapes can fall outside; most must not.
         let idx = MunicipalityIndex::shipped();
         let records = shipped_records();
-        let hits = records
-            .iter()
-            .filter(|r| idx.locate(at(r.centroid_lat, r.centroid_lon)) == Some(r.code.as_str()))
-            .count();
-        assert!(
-            hits >= 320,
-            "{hits} of {} centroids inside their own municipality",
-            records.len()
-        );
+        let hits = records.iter().filter(|r| idx.locate(at(r.centroid_lat, r.centroid_lon)) == Some(r.code.as_str())).count();
+        assert!(hits >= 320, "{hits} of {} centroids inside their own municipality", records.len());
     }
 }

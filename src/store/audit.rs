@@ -5,14 +5,7 @@ use super::schema::audit_log;
 use super::Conn;
 use diesel::prelude::*;
 
-pub fn record(
-    conn: &mut Conn,
-    user_id: Option<i32>,
-    action: &str,
-    entity: &str,
-    entity_id: Option<i32>,
-    detail: &str,
-) -> QueryResult<()> {
+pub fn record(conn: &mut Conn, user_id: Option<i32>, action: &str, entity: &str, entity_id: Option<i32>, detail: &str) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::at.eq(super::now()),
@@ -27,27 +20,15 @@ pub fn record(
 }
 
 /// The newest entries first, optionally for one entity.
-pub fn list(
-    conn: &mut Conn,
-    entity: Option<(&str, i32)>,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<AuditEntry>, i64)> {
+pub fn list(conn: &mut Conn, entity: Option<(&str, i32)>, offset: i64, limit: i64) -> QueryResult<(Vec<AuditEntry>, i64)> {
     let base = || {
         let mut q = audit_log::table.into_boxed();
         if let Some((e, id)) = entity {
-            q = q
-                .filter(audit_log::entity.eq(e.to_string()))
-                .filter(audit_log::entity_id.eq(id));
+            q = q.filter(audit_log::entity.eq(e.to_string())).filter(audit_log::entity_id.eq(id));
         }
         q
     };
     let total = base().count().get_result(conn)?;
-    let items = base()
-        .order(audit_log::id.desc())
-        .offset(offset)
-        .limit(limit)
-        .select(AuditEntry::as_select())
-        .load(conn)?;
+    let items = base().order(audit_log::id.desc()).offset(offset).limit(limit).select(AuditEntry::as_select()).load(conn)?;
     Ok((items, total))
 }

@@ -25,18 +25,14 @@ pub struct ClientFilter {
 type Boxed<'a> = clients::BoxedQuery<'a, super::MultiBackend>;
 
 fn scoped<'a>(scope: &ClientScope, f: &ClientFilter) -> Boxed<'a> {
-    let region_orgs = |region_id: i32| {
-        organisations::table
-            .filter(organisations::region_id.eq(region_id))
-            .select(organisations::id)
-    };
+    let region_orgs = |region_id: i32| organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id);
     let mut q: Boxed<'a> = clients::table.into_boxed();
     q = match scope {
         ClientScope::Provider(id) => q.filter(clients::provider_id.eq(*id)),
         ClientScope::Region(r) => q.filter(clients::provider_id.eq_any(region_orgs(*r))),
-        ClientScope::Binding { region_id, code } => q
-            .filter(clients::provider_id.eq_any(region_orgs(*region_id)))
-            .filter(clients::binding_municipality.eq(code.clone())),
+        ClientScope::Binding { region_id, code } => {
+            q.filter(clients::provider_id.eq_any(region_orgs(*region_id))).filter(clients::binding_municipality.eq(code.clone()))
+        }
     };
     if let Some(s) = &f.status {
         q = q.filter(clients::status.eq(s.clone()));
@@ -50,37 +46,17 @@ fn scoped<'a>(scope: &ClientScope, f: &ClientFilter) -> Boxed<'a> {
     q
 }
 
-pub fn list(
-    conn: &mut Conn,
-    scope: &ClientScope,
-    f: &ClientFilter,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<Client>, i64)> {
+pub fn list(conn: &mut Conn, scope: &ClientScope, f: &ClientFilter, offset: i64, limit: i64) -> QueryResult<(Vec<Client>, i64)> {
     let total = scoped(scope, f).count().get_result(conn)?;
-    let items = scoped(scope, f)
-        .order(clients::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(Client::as_select())
-        .load(conn)?;
+    let items = scoped(scope, f).order(clients::id.asc()).offset(offset).limit(limit).select(Client::as_select()).load(conn)?;
     Ok((items, total))
 }
 
 pub fn find(conn: &mut Conn, scope: &ClientScope, id: i32) -> QueryResult<Option<Client>> {
-    scoped(scope, &ClientFilter::default())
-        .filter(clients::id.eq(id))
-        .select(Client::as_select())
-        .first(conn)
-        .optional()
+    scoped(scope, &ClientFilter::default()).filter(clients::id.eq(id)).select(Client::as_select()).first(conn).optional()
 }
 
-pub fn insert(
-    conn: &mut Conn,
-    provider_id: i32,
-    reference: &str,
-    row: &ClientNeedsRow,
-) -> QueryResult<Client> {
+pub fn insert(conn: &mut Conn, provider_id: i32, reference: &str, row: &ClientNeedsRow) -> QueryResult<Client> {
     let now = super::now();
     diesel::insert_into(clients::table)
         .values((
@@ -97,23 +73,10 @@ pub fn insert(
         .and_then(|id| by_id(conn, id))
 }
 
-pub fn update_needs(
-    conn: &mut Conn,
-    id: i32,
-    version: i32,
-    row: &ClientNeedsRow,
-) -> QueryResult<Option<Client>> {
-    let n = diesel::update(
-        clients::table
-            .filter(clients::id.eq(id))
-            .filter(clients::version.eq(version)),
-    )
-    .set((
-        row,
-        clients::version.eq(version + 1),
-        clients::updated_at.eq(super::now()),
-    ))
-    .execute(conn)?;
+pub fn update_needs(conn: &mut Conn, id: i32, version: i32, row: &ClientNeedsRow) -> QueryResult<Option<Client>> {
+    let n = diesel::update(clients::table.filter(clients::id.eq(id)).filter(clients::version.eq(version)))
+        .set((row, clients::version.eq(version + 1), clients::updated_at.eq(super::now())))
+        .execute(conn)?;
     if n == 0 {
         return Ok(None);
     }
@@ -130,19 +93,15 @@ pub fn set_status(
     ready_since: Option<NaiveDate>,
     paused_until: Option<NaiveDate>,
 ) -> QueryResult<Option<Client>> {
-    let n = diesel::update(
-        clients::table
-            .filter(clients::id.eq(id))
-            .filter(clients::status.eq(from)),
-    )
-    .set((
-        clients::status.eq(to),
-        clients::ready_since.eq(ready_since),
-        clients::paused_until.eq(paused_until),
-        clients::version.eq(clients::version + 1),
-        clients::updated_at.eq(super::now()),
-    ))
-    .execute(conn)?;
+    let n = diesel::update(clients::table.filter(clients::id.eq(id)).filter(clients::status.eq(from)))
+        .set((
+            clients::status.eq(to),
+            clients::ready_since.eq(ready_since),
+            clients::paused_until.eq(paused_until),
+            clients::version.eq(clients::version + 1),
+            clients::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
     if n == 0 {
         return Ok(None);
     }
@@ -166,18 +125,9 @@ pub fn anchors(conn: &mut Conn, client_id: i32) -> QueryResult<Vec<AnchorRow>> {
 }
 
 /// Replaces the client's exclusion zones and anchors.
-pub fn replace_places(
-    conn: &mut Conn,
-    client_id: i32,
-    zones: &[(f64, f64, i32)],
-    anchors: &[(&str, f64, f64)],
-) -> QueryResult<()> {
-    diesel::delete(
-        client_exclusion_zones::table.filter(client_exclusion_zones::client_id.eq(client_id)),
-    )
-    .execute(conn)?;
-    diesel::delete(client_anchors::table.filter(client_anchors::client_id.eq(client_id)))
-        .execute(conn)?;
+pub fn replace_places(conn: &mut Conn, client_id: i32, zones: &[(f64, f64, i32)], anchors: &[(&str, f64, f64)]) -> QueryResult<()> {
+    diesel::delete(client_exclusion_zones::table.filter(client_exclusion_zones::client_id.eq(client_id))).execute(conn)?;
+    diesel::delete(client_anchors::table.filter(client_anchors::client_id.eq(client_id))).execute(conn)?;
     for (lat, lon, r) in zones {
         diesel::insert_into(client_exclusion_zones::table)
             .values((
@@ -202,18 +152,13 @@ pub fn replace_places(
 }
 
 fn by_id(conn: &mut Conn, id: i32) -> QueryResult<Client> {
-    clients::table
-        .find(id)
-        .select(Client::as_select())
-        .first(conn)
+    clients::table.find(id).select(Client::as_select()).first(conn)
 }
 
 /// How many clients in the scope are in each status.
 pub fn count_by_status(conn: &mut Conn, scope: &ClientScope) -> QueryResult<Vec<(String, i64)>> {
     // Boxed queries cannot GROUP BY in diesel; the register is small enough to count here.
-    let statuses: Vec<String> = scoped(scope, &ClientFilter::default())
-        .select(clients::status)
-        .load(conn)?;
+    let statuses: Vec<String> = scoped(scope, &ClientFilter::default()).select(clients::status).load(conn)?;
     let mut counts: std::collections::BTreeMap<String, i64> = Default::default();
     for s in statuses {
         *counts.entry(s).or_default() += 1;

@@ -25,18 +25,14 @@ pub struct DwellingFilter {
 type Boxed<'a> = dwellings::BoxedQuery<'a, super::MultiBackend>;
 
 fn scoped<'a>(scope: &DwellingScope, f: &DwellingFilter) -> Boxed<'a> {
-    let region_orgs = |region_id: i32| {
-        organisations::table
-            .filter(organisations::region_id.eq(region_id))
-            .select(organisations::id)
-    };
+    let region_orgs = |region_id: i32| organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id);
     let mut q: Boxed<'a> = dwellings::table.into_boxed();
     q = match scope {
         DwellingScope::Corporation(id) => q.filter(dwellings::corporation_id.eq(*id)),
         DwellingScope::Region(r) => q.filter(dwellings::corporation_id.eq_any(region_orgs(*r))),
-        DwellingScope::Municipality { region_id, code } => q
-            .filter(dwellings::corporation_id.eq_any(region_orgs(*region_id)))
-            .filter(dwellings::municipality_code.eq(code.clone())),
+        DwellingScope::Municipality { region_id, code } => {
+            q.filter(dwellings::corporation_id.eq_any(region_orgs(*region_id))).filter(dwellings::municipality_code.eq(code.clone()))
+        }
     };
     if let Some(s) = &f.status {
         q = q.filter(dwellings::status.eq(s.clone()));
@@ -53,38 +49,18 @@ fn scoped<'a>(scope: &DwellingScope, f: &DwellingFilter) -> Boxed<'a> {
     q
 }
 
-pub fn list(
-    conn: &mut Conn,
-    scope: &DwellingScope,
-    f: &DwellingFilter,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<Dwelling>, i64)> {
+pub fn list(conn: &mut Conn, scope: &DwellingScope, f: &DwellingFilter, offset: i64, limit: i64) -> QueryResult<(Vec<Dwelling>, i64)> {
     let total = scoped(scope, f).count().get_result(conn)?;
-    let items = scoped(scope, f)
-        .order(dwellings::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(Dwelling::as_select())
-        .load(conn)?;
+    let items = scoped(scope, f).order(dwellings::id.asc()).offset(offset).limit(limit).select(Dwelling::as_select()).load(conn)?;
     Ok((items, total))
 }
 
 /// One dwelling, only when it lies within the scope.
 pub fn find(conn: &mut Conn, scope: &DwellingScope, id: i32) -> QueryResult<Option<Dwelling>> {
-    scoped(scope, &DwellingFilter::default())
-        .filter(dwellings::id.eq(id))
-        .select(Dwelling::as_select())
-        .first(conn)
-        .optional()
+    scoped(scope, &DwellingFilter::default()).filter(dwellings::id.eq(id)).select(Dwelling::as_select()).first(conn).optional()
 }
 
-pub fn insert(
-    conn: &mut Conn,
-    corporation_id: i32,
-    row: &DwellingFieldsRow,
-    status: &str,
-) -> QueryResult<Dwelling> {
+pub fn insert(conn: &mut Conn, corporation_id: i32, row: &DwellingFieldsRow, status: &str) -> QueryResult<Dwelling> {
     let now = super::now();
     diesel::insert_into(dwellings::table)
         .values((
@@ -102,23 +78,10 @@ pub fn insert(
 
 /// Updates the fields when the row still has `version`; `None` when someone else
 /// changed it first (optimistic concurrency).
-pub fn update(
-    conn: &mut Conn,
-    id: i32,
-    version: i32,
-    row: &DwellingFieldsRow,
-) -> QueryResult<Option<Dwelling>> {
-    let n = diesel::update(
-        dwellings::table
-            .filter(dwellings::id.eq(id))
-            .filter(dwellings::version.eq(version)),
-    )
-    .set((
-        row,
-        dwellings::version.eq(version + 1),
-        dwellings::updated_at.eq(super::now()),
-    ))
-    .execute(conn)?;
+pub fn update(conn: &mut Conn, id: i32, version: i32, row: &DwellingFieldsRow) -> QueryResult<Option<Dwelling>> {
+    let n = diesel::update(dwellings::table.filter(dwellings::id.eq(id)).filter(dwellings::version.eq(version)))
+        .set((row, dwellings::version.eq(version + 1), dwellings::updated_at.eq(super::now())))
+        .execute(conn)?;
     if n == 0 {
         return Ok(None);
     }
@@ -127,17 +90,9 @@ pub fn update(
 
 /// Moves the status from `from` to `to`; `None` when the row was not in `from` any more.
 pub fn set_status(conn: &mut Conn, id: i32, from: &str, to: &str) -> QueryResult<Option<Dwelling>> {
-    let n = diesel::update(
-        dwellings::table
-            .filter(dwellings::id.eq(id))
-            .filter(dwellings::status.eq(from)),
-    )
-    .set((
-        dwellings::status.eq(to),
-        dwellings::version.eq(dwellings::version + 1),
-        dwellings::updated_at.eq(super::now()),
-    ))
-    .execute(conn)?;
+    let n = diesel::update(dwellings::table.filter(dwellings::id.eq(id)).filter(dwellings::status.eq(from)))
+        .set((dwellings::status.eq(to), dwellings::version.eq(dwellings::version + 1), dwellings::updated_at.eq(super::now())))
+        .execute(conn)?;
     if n == 0 {
         return Ok(None);
     }
@@ -145,18 +100,13 @@ pub fn set_status(conn: &mut Conn, id: i32, from: &str, to: &str) -> QueryResult
 }
 
 fn by_id(conn: &mut Conn, id: i32) -> QueryResult<Dwelling> {
-    dwellings::table
-        .find(id)
-        .select(Dwelling::as_select())
-        .first(conn)
+    dwellings::table.find(id).select(Dwelling::as_select()).first(conn)
 }
 
 /// How many dwellings in the scope are in each status.
 pub fn count_by_status(conn: &mut Conn, scope: &DwellingScope) -> QueryResult<Vec<(String, i64)>> {
     // Boxed queries cannot GROUP BY in diesel; the register is small enough to count here.
-    let statuses: Vec<String> = scoped(scope, &DwellingFilter::default())
-        .select(dwellings::status)
-        .load(conn)?;
+    let statuses: Vec<String> = scoped(scope, &DwellingFilter::default()).select(dwellings::status).load(conn)?;
     let mut counts: std::collections::BTreeMap<String, i64> = Default::default();
     for s in statuses {
         *counts.entry(s).or_default() += 1;

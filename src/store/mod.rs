@@ -54,23 +54,21 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<Conn, r2d2::Error> {
         match &self.0 {
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
-                .map(Conn::Pg)
-                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(Conn::Pg).map_err(r2d2::Error::ConnectionError),
             DatabaseUrl::Sqlite(path) => {
-                let mut c = SqliteConnection::establish(&path.to_string_lossy())
-                    .map_err(r2d2::Error::ConnectionError)?;
+                let mut c = SqliteConnection::establish(&path.to_string_lossy()).map_err(r2d2::Error::ConnectionError)?;
                 // foreign_keys is off by default in SQLite; WAL lets readers run beside the writer.
-                c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-                    .map_err(r2d2::Error::QueryError)?;
+                c.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
                 Ok(Conn::Sqlite(c))
             }
         }
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut Conn) -> bool {
@@ -90,9 +88,7 @@ impl Db {
     pub fn open(url: &DatabaseUrl, size: u32) -> Result<Db, StoreError> {
         if let DatabaseUrl::Sqlite(path) = url {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Migration(format!("cannot create {}: {e}", dir.display()))
-                })?;
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Migration(format!("cannot create {}: {e}", dir.display())))?;
             }
         }
         let pool = r2d2::Pool::builder()
@@ -100,10 +96,7 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager(url.clone()))
             .map_err(|e| StoreError::Migration(format!("cannot open the database {url:?}: {e}")))?;
-        Ok(Db {
-            pool,
-            url: url.clone(),
-        })
+        Ok(Db { pool, url: url.clone() })
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -143,17 +136,11 @@ pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
     match conn {
         Conn::Pg(c) => {
             c.batch_execute("SELECT pg_advisory_lock(7201)")?;
-            let r = c
-                .run_pending_migrations(PG_MIGRATIONS)
-                .map(|_| ())
-                .map_err(|e| StoreError::Migration(e.to_string()));
+            let r = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()).map_err(|e| StoreError::Migration(e.to_string()));
             c.batch_execute("SELECT pg_advisory_unlock(7201)")?;
             r?
         }
-        Conn::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|_| ())
-            .map_err(|e| StoreError::Migration(e.to_string()))?,
+        Conn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).map_err(|e| StoreError::Migration(e.to_string()))?,
     }
     municipalities::load_shipped(conn)?;
     Ok(())
@@ -163,13 +150,7 @@ pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
 /// the database refused a write the workflow should have refused first.
 pub fn is_constraint_violation(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind as K, Error};
-    matches!(
-        e,
-        Error::DatabaseError(
-            K::UniqueViolation | K::ForeignKeyViolation | K::CheckViolation | K::NotNullViolation,
-            _
-        )
-    )
+    matches!(e, Error::DatabaseError(K::UniqueViolation | K::ForeignKeyViolation | K::CheckViolation | K::NotNullViolation, _))
 }
 
 /// Now, in UTC, to the second: the one clock of the register.
@@ -182,10 +163,7 @@ pub fn now() -> chrono::NaiveDateTime {
 #[cfg(test)]
 mod tests {
     fn names(dir: &str) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         v.sort();
         v
     }

@@ -7,13 +7,8 @@ diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql
 
 /// Inserts the shipped municipalities that the register does not have yet.
 pub fn load_shipped(conn: &mut Conn) -> QueryResult<usize> {
-    let have: Vec<String> = municipalities::table
-        .select(municipalities::code)
-        .load(conn)?;
-    let missing: Vec<_> = crate::geo::shipped_records()
-        .into_iter()
-        .filter(|r| !have.contains(&r.code))
-        .collect();
+    let have: Vec<String> = municipalities::table.select(municipalities::code).load(conn)?;
+    let missing: Vec<_> = crate::geo::shipped_records().into_iter().filter(|r| !have.contains(&r.code)).collect();
     if missing.is_empty() {
         return Ok(0);
     }
@@ -36,28 +31,13 @@ pub fn load_shipped(conn: &mut Conn) -> QueryResult<usize> {
 }
 
 pub fn find(conn: &mut Conn, code: &str) -> QueryResult<Option<Municipality>> {
-    municipalities::table
-        .find(code)
-        .select(Municipality::as_select())
-        .first(conn)
-        .optional()
+    municipalities::table.find(code).select(Municipality::as_select()).first(conn).optional()
 }
 
 /// Municipalities whose name contains `search` (case-insensitive), by name.
-pub fn search(
-    conn: &mut Conn,
-    search: Option<&str>,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<Municipality>, i64)> {
-    let pattern = format!(
-        "%{}%",
-        search.unwrap_or("").to_lowercase().replace(['%', '_'], "")
-    );
-    let total = municipalities::table
-        .filter(lower(municipalities::name).like(&pattern))
-        .count()
-        .get_result(conn)?;
+pub fn search(conn: &mut Conn, search: Option<&str>, offset: i64, limit: i64) -> QueryResult<(Vec<Municipality>, i64)> {
+    let pattern = format!("%{}%", search.unwrap_or("").to_lowercase().replace(['%', '_'], ""));
+    let total = municipalities::table.filter(lower(municipalities::name).like(&pattern)).count().get_result(conn)?;
     let items = municipalities::table
         .filter(lower(municipalities::name).like(&pattern))
         .order(municipalities::name.asc())
@@ -69,11 +49,7 @@ pub fn search(
 }
 
 pub fn boundary(conn: &mut Conn, code: &str) -> QueryResult<Option<String>> {
-    municipalities::table
-        .find(code)
-        .select(municipalities::boundary)
-        .first(conn)
-        .optional()
+    municipalities::table.find(code).select(municipalities::boundary).first(conn).optional()
 }
 
 pub fn in_region(conn: &mut Conn, region_id: i32) -> QueryResult<Vec<String>> {

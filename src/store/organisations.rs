@@ -5,14 +5,7 @@ use super::schema::{api_tokens, organisations, region_municipalities, regions, u
 use super::Conn;
 use diesel::prelude::*;
 
-pub fn create_region(
-    conn: &mut Conn,
-    code: &str,
-    name: &str,
-    policy: &str,
-    is_demo: bool,
-    municipalities: &[String],
-) -> QueryResult<i32> {
+pub fn create_region(conn: &mut Conn, code: &str, name: &str, policy: &str, is_demo: bool, municipalities: &[String]) -> QueryResult<i32> {
     let id = diesel::insert_into(regions::table)
         .values((
             regions::code.eq(code),
@@ -25,45 +18,26 @@ pub fn create_region(
         .get_result(conn)?;
     for m in municipalities {
         diesel::insert_into(region_municipalities::table)
-            .values((
-                region_municipalities::region_id.eq(id),
-                region_municipalities::municipality_code.eq(m),
-            ))
+            .values((region_municipalities::region_id.eq(id), region_municipalities::municipality_code.eq(m)))
             .execute(conn)?;
     }
     Ok(id)
 }
 
 pub fn find_region(conn: &mut Conn, id: i32) -> QueryResult<Region> {
-    regions::table
-        .find(id)
-        .select(Region::as_select())
-        .first(conn)
+    regions::table.find(id).select(Region::as_select()).first(conn)
 }
 
 pub fn find_region_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<Region>> {
-    regions::table
-        .filter(regions::code.eq(code))
-        .select(Region::as_select())
-        .first(conn)
-        .optional()
+    regions::table.filter(regions::code.eq(code)).select(Region::as_select()).first(conn).optional()
 }
 
 /// Whether any region was made as demo data: such a database says so on every page.
 pub fn is_demo(conn: &mut Conn) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        regions::table.filter(regions::is_demo.eq(true)),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(regions::table.filter(regions::is_demo.eq(true)))).get_result(conn)
 }
 
-pub fn create_organisation(
-    conn: &mut Conn,
-    region_id: i32,
-    kind: &str,
-    name: &str,
-    municipality: Option<&str>,
-) -> QueryResult<i32> {
+pub fn create_organisation(conn: &mut Conn, region_id: i32, kind: &str, name: &str, municipality: Option<&str>) -> QueryResult<i32> {
     diesel::insert_into(organisations::table)
         .values((
             organisations::region_id.eq(region_id),
@@ -76,35 +50,19 @@ pub fn create_organisation(
 }
 
 pub fn find_organisation(conn: &mut Conn, id: i32) -> QueryResult<Option<Organisation>> {
-    organisations::table
-        .find(id)
-        .select(Organisation::as_select())
-        .first(conn)
-        .optional()
+    organisations::table.find(id).select(Organisation::as_select()).first(conn).optional()
 }
 
 pub fn find_organisation_by_name(conn: &mut Conn, name: &str) -> QueryResult<Option<Organisation>> {
-    organisations::table
-        .filter(organisations::name.eq(name))
-        .select(Organisation::as_select())
-        .first(conn)
-        .optional()
+    organisations::table.filter(organisations::name.eq(name)).select(Organisation::as_select()).first(conn).optional()
 }
 
-pub fn organisations_in_region(
-    conn: &mut Conn,
-    region_id: i32,
-    kind: Option<&str>,
-) -> QueryResult<Vec<Organisation>> {
-    let mut q = organisations::table
-        .filter(organisations::region_id.eq(region_id))
-        .into_boxed();
+pub fn organisations_in_region(conn: &mut Conn, region_id: i32, kind: Option<&str>) -> QueryResult<Vec<Organisation>> {
+    let mut q = organisations::table.filter(organisations::region_id.eq(region_id)).into_boxed();
     if let Some(k) = kind {
         q = q.filter(organisations::kind.eq(k.to_string()));
     }
-    q.order(organisations::name.asc())
-        .select(Organisation::as_select())
-        .load(conn)
+    q.order(organisations::name.asc()).select(Organisation::as_select()).load(conn)
 }
 
 pub fn create_user(
@@ -129,11 +87,7 @@ pub fn create_user(
 }
 
 pub fn find_user_by_name(conn: &mut Conn, username: &str) -> QueryResult<Option<User>> {
-    users::table
-        .filter(users::username.eq(username))
-        .select(User::as_select())
-        .first(conn)
-        .optional()
+    users::table.filter(users::username.eq(username)).select(User::as_select()).first(conn).optional()
 }
 
 /// A user with their organisation.
@@ -146,12 +100,7 @@ pub fn user_with_org(conn: &mut Conn, user_id: i32) -> QueryResult<Option<(User,
         .optional()
 }
 
-pub fn create_token(
-    conn: &mut Conn,
-    user_id: i32,
-    name: &str,
-    token_hash: &str,
-) -> QueryResult<i32> {
+pub fn create_token(conn: &mut Conn, user_id: i32, name: &str, token_hash: &str) -> QueryResult<i32> {
     diesel::insert_into(api_tokens::table)
         .values((
             api_tokens::user_id.eq(user_id),

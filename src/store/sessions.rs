@@ -6,13 +6,7 @@ use super::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-pub fn create(
-    conn: &mut Conn,
-    token_hash: &str,
-    user_id: i32,
-    csrf_token: &str,
-    expires_at: NaiveDateTime,
-) -> QueryResult<()> {
+pub fn create(conn: &mut Conn, token_hash: &str, user_id: i32, csrf_token: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
     diesel::insert_into(sessions::table)
         .values((
             sessions::token_hash.eq(token_hash),
@@ -26,11 +20,7 @@ pub fn create(
 }
 
 /// The user and CSRF token of a session that has not expired.
-pub fn live(
-    conn: &mut Conn,
-    token_hash: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<(i32, String)>> {
+pub fn live(conn: &mut Conn, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<(i32, String)>> {
     sessions::table
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::expires_at.gt(now))

@@ -59,62 +59,27 @@ impl From<Vec<FieldError>> for ApiError {
 const BASE: &str = "https://uitstroomtafel.nl/problemen/";
 
 impl ApiError {
-    fn problem(
-        &self,
-    ) -> (
-        StatusCode,
-        &'static str,
-        &'static str,
-        String,
-        Vec<FieldError>,
-    ) {
+    fn problem(&self) -> (StatusCode, &'static str, &'static str, String, Vec<FieldError>) {
         use workflow::Error as W;
         match self {
             ApiError::Workflow(W::Invalid(errs)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "ongeldige-invoer",
                 "Ongeldige invoer",
-                errs.iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
                 errs.clone(),
             ),
-            ApiError::Workflow(W::Unauthenticated) => (
-                StatusCode::UNAUTHORIZED,
-                "niet-ingelogd",
-                "Niet ingelogd",
-                "log in of stuur een geldig API-token mee".into(),
-                vec![],
-            ),
-            ApiError::Workflow(W::Forbidden(why)) => (
-                StatusCode::FORBIDDEN,
-                "geen-toegang",
-                "Geen toegang",
-                why.clone(),
-                vec![],
-            ),
-            ApiError::Workflow(W::NotFound(what)) => (
-                StatusCode::NOT_FOUND,
-                "niet-gevonden",
-                "Niet gevonden",
-                format!("{what} niet gevonden, of niet zichtbaar voor u"),
-                vec![],
-            ),
-            ApiError::Workflow(W::Conflict(why)) => (
-                StatusCode::CONFLICT,
-                "conflict",
-                "Conflict",
-                why.clone(),
-                vec![],
-            ),
-            ApiError::Workflow(W::Transition { why, .. }) => (
-                StatusCode::CONFLICT,
-                "ongeldige-overgang",
-                "Deze stap is niet toegestaan",
-                why.clone(),
-                vec![],
-            ),
+            ApiError::Workflow(W::Unauthenticated) => {
+                (StatusCode::UNAUTHORIZED, "niet-ingelogd", "Niet ingelogd", "log in of stuur een geldig API-token mee".into(), vec![])
+            }
+            ApiError::Workflow(W::Forbidden(why)) => (StatusCode::FORBIDDEN, "geen-toegang", "Geen toegang", why.clone(), vec![]),
+            ApiError::Workflow(W::NotFound(what)) => {
+                (StatusCode::NOT_FOUND, "niet-gevonden", "Niet gevonden", format!("{what} niet gevonden, of niet zichtbaar voor u"), vec![])
+            }
+            ApiError::Workflow(W::Conflict(why)) => (StatusCode::CONFLICT, "conflict", "Conflict", why.clone(), vec![]),
+            ApiError::Workflow(W::Transition { why, .. }) => {
+                (StatusCode::CONFLICT, "ongeldige-overgang", "Deze stap is niet toegestaan", why.clone(), vec![])
+            }
             ApiError::Workflow(W::Store(_)) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "serverfout",
@@ -136,39 +101,26 @@ impl ApiError {
                 "stuur de gegevens als application/json".into(),
                 vec![],
             ),
-            ApiError::TooLarge(limit) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "te-groot",
-                "Te groot",
-                format!("het verzoek is groter dan {limit} bytes"),
-                vec![],
-            ),
+            ApiError::TooLarge(limit) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "te-groot", "Te groot", format!("het verzoek is groter dan {limit} bytes"), vec![])
+            }
             ApiError::PreconditionRequired => (
                 StatusCode::PRECONDITION_REQUIRED,
                 "versie-vereist",
                 "Versie vereist",
                 "stuur de versie die u wijzigt mee in de kop If-Match".into(),
-                vec![FieldError::new(
-                    "If-Match",
-                    "required",
-                    "de versie uit de ETag van de laatste GET",
-                )],
+                vec![FieldError::new("If-Match", "required", "de versie uit de ETag van de laatste GET")],
             ),
             ApiError::Csrf => (
                 StatusCode::FORBIDDEN,
                 "csrf",
                 "Geen toegang",
-                "het formulier is verlopen of komt niet van deze site; laad de pagina opnieuw"
-                    .into(),
+                "het formulier is verlopen of komt niet van deze site; laad de pagina opnieuw".into(),
                 vec![],
             ),
-            ApiError::NoRoute => (
-                StatusCode::NOT_FOUND,
-                "niet-gevonden",
-                "Niet gevonden",
-                "deze pagina of dit adres bestaat niet".into(),
-                vec![],
-            ),
+            ApiError::NoRoute => {
+                (StatusCode::NOT_FOUND, "niet-gevonden", "Niet gevonden", "deze pagina of dit adres bestaat niet".into(), vec![])
+            }
         }
     }
 }
@@ -190,13 +142,7 @@ impl ResponseError for ApiError {
             }
             tracing::error!(error = %chain, "request failed");
         }
-        let body = Problem {
-            kind: format!("{BASE}{kind}"),
-            title: title.into(),
-            status: status.as_u16(),
-            detail,
-            errors,
-        };
+        let body = Problem { kind: format!("{BASE}{kind}"), title: title.into(), status: status.as_u16(), detail, errors };
         let mut resp = HttpResponse::build(status);
         resp.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if status == StatusCode::UNAUTHORIZED {

@@ -24,10 +24,7 @@ impl FromRequest for Auth {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .cloned()
-            .expect("AppState is registered");
+        let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
         let bearer = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -36,30 +33,17 @@ impl FromRequest for Auth {
             .map(|t| t.trim().to_string());
         let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
         let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-        let csrf = req
-            .headers()
-            .get(CSRF_HEADER)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_string);
+        let csrf = req.headers().get(CSRF_HEADER).and_then(|h| h.to_str().ok()).map(str::to_string);
         Box::pin(async move {
             if let Some(token) = bearer {
-                let caller = state
-                    .db
-                    .run(move |c| auth::caller_for_token(c, &token))
-                    .await?;
-                return caller
-                    .map(Auth)
-                    .ok_or(ApiError::Workflow(workflow::Error::Unauthenticated));
+                let caller = state.db.run(move |c| auth::caller_for_token(c, &token)).await?;
+                return caller.map(Auth).ok_or(ApiError::Workflow(workflow::Error::Unauthenticated));
             }
             let Some(secret) = cookie else {
                 return Err(ApiError::Workflow(workflow::Error::Unauthenticated));
             };
-            let found = state
-                .db
-                .run(move |c| auth::caller_for_session(c, &secret))
-                .await?;
-            let (caller, expected) =
-                found.ok_or(ApiError::Workflow(workflow::Error::Unauthenticated))?;
+            let found = state.db.run(move |c| auth::caller_for_session(c, &secret)).await?;
+            let (caller, expected) = found.ok_or(ApiError::Workflow(workflow::Error::Unauthenticated))?;
             if unsafe_method && csrf.as_deref() != Some(expected.as_str()) {
                 return Err(ApiError::Csrf);
             }
@@ -77,15 +61,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| s.config.body_limit_bytes)
-            .unwrap_or(256 * 1024);
-        let is_json = req
-            .mime_type()
-            .ok()
-            .flatten()
-            .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
+        let limit = req.app_data::<web::Data<AppState>>().map(|s| s.config.body_limit_bytes).unwrap_or(256 * 1024);
+        let is_json = req.mime_type().ok().flatten().is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
         let mut payload = payload.take();
         Box::pin(async move {
             if !is_json {
@@ -93,22 +70,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| {
-                    ApiError::Body(FieldError::new(
-                        "body",
-                        "read",
-                        "het verzoek kon niet gelezen worden",
-                    ))
-                })?;
+                let chunk = chunk.map_err(|_| ApiError::Body(FieldError::new("body", "read", "het verzoek kon niet gelezen worden")))?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::TooLarge(limit));
                 }
                 body.extend_from_slice(&chunk);
             }
             let de = &mut serde_json::Deserializer::from_slice(&body);
-            serde_path_to_error::deserialize(de)
-                .map(ApiJson)
-                .map_err(|e| ApiError::Body(body_error(&e)))
+            serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| ApiError::Body(body_error(&e)))
         })
     }
 }
@@ -128,11 +97,7 @@ fn body_error(e: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
     if msg.starts_with("unknown field") {
         let name = quoted(&msg);
         // serde_path_to_error already records the unknown key in the path.
-        let field = if path.ends_with(&name) {
-            path.clone()
-        } else {
-            join(&name)
-        };
+        let field = if path.ends_with(&name) { path.clone() } else { join(&name) };
         FieldError::new(field, "unknown_field", format!("onbekend veld '{name}'"))
     } else if msg.starts_with("missing field") {
         FieldError::new(join(&quoted(&msg)), "required", "dit veld is verplicht")
@@ -140,33 +105,16 @@ fn body_error(e: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
         FieldError::new("body", "json", format!("geen geldige JSON: {msg}"))
     } else {
         let field = if path == "." { "body".into() } else { path };
-        FieldError::new(
-            field,
-            "type",
-            format!(
-                "verkeerd soort waarde: {}",
-                msg.split(" at line").next().unwrap_or(&msg)
-            ),
-        )
+        FieldError::new(field, "type", format!("verkeerd soort waarde: {}", msg.split(" at line").next().unwrap_or(&msg)))
     }
 }
 
 /// The version a client says it is changing, from `If-Match: "3"` (our ETags).
 pub fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
-    let raw = req
-        .headers()
-        .get(header::IF_MATCH)
-        .and_then(|h| h.to_str().ok())
-        .ok_or(ApiError::PreconditionRequired)?;
+    let raw = req.headers().get(header::IF_MATCH).and_then(|h| h.to_str().ok()).ok_or(ApiError::PreconditionRequired)?;
     raw.trim()
         .trim_start_matches("W/")
         .trim_matches('"')
         .parse()
-        .map_err(|_| {
-            ApiError::Body(FieldError::new(
-                "If-Match",
-                "format",
-                "gebruik de ETag van de laatste GET, zoals \"3\"",
-            ))
-        })
+        .map_err(|_| ApiError::Body(FieldError::new("If-Match", "format", "gebruik de ETag van de laatste GET, zoals \"3\"")))
 }

@@ -68,29 +68,18 @@ struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{
-            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
-        };
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
         let components = api.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        api.security = Some(vec![SecurityRequirement::new(
-            "bearer",
-            Vec::<String>::new(),
-        )]);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        api.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
     }
 }
 
 /// The OpenAPI 3 document of `/api/v1`, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
-    let (_, api) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .service(scope::scope("/api/v1").configure(api_v1))
-        .split_for_parts();
+    let (_, api) =
+        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).service(scope::scope("/api/v1").configure(api_v1)).split_for_parts();
     api
 }
 
@@ -130,9 +119,7 @@ pub fn app(
         .into_app();
     app.route("/healthz", web::get().to(healthz))
         .configure(pages::routes)
-        .default_service(web::to(|| async {
-            Err::<HttpResponse, _>(ApiError::NoRoute)
-        }))
+        .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::NoRoute) }))
 }
 
 async fn serve_openapi(api: Arc<utoipa::openapi::OpenApi>) -> HttpResponse {
@@ -141,17 +128,12 @@ async fn serve_openapi(api: Arc<utoipa::openapi::OpenApi>) -> HttpResponse {
 
 /// Liveness and database reachability, for the load balancer.
 async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let backend = if state.db.url().is_postgres() {
-        "postgres"
-    } else {
-        "sqlite"
-    };
+    let backend = if state.db.url().is_postgres() { "postgres" } else { "sqlite" };
     state
         .db
         .run(|c| {
             use diesel::connection::SimpleConnection;
-            c.batch_execute("SELECT 1")
-                .map_err(crate::store::StoreError::from)
+            c.batch_execute("SELECT 1").map_err(crate::store::StoreError::from)
         })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": backend})))

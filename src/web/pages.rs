@@ -39,22 +39,16 @@ struct HomePage {
 
 fn html(status: actix_web::http::StatusCode, t: impl Template) -> HttpResponse {
     match t.render() {
-        Ok(body) => HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .body(body),
+        Ok(body) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            HttpResponse::InternalServerError()
-                .content_type("text/plain; charset=utf-8")
-                .body("Er ging iets mis aan onze kant.")
+            HttpResponse::InternalServerError().content_type("text/plain; charset=utf-8").body("Er ging iets mis aan onze kant.")
         }
     }
 }
 
 fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
 }
 
 /// The caller of a page request and their session's CSRF token, if logged in.
@@ -62,10 +56,7 @@ async fn viewer(state: &AppState, req: &HttpRequest) -> Result<Option<(Caller, S
     let Some(secret) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) else {
         return Ok(None);
     };
-    Ok(state
-        .db
-        .run(move |c| auth::caller_for_session(c, &secret))
-        .await?)
+    Ok(state.db.run(move |c| auth::caller_for_session(c, &secret)).await?)
 }
 
 async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -88,14 +79,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
 }
 
 async fn login_form(state: web::Data<AppState>) -> HttpResponse {
-    html(
-        actix_web::http::StatusCode::OK,
-        LoginPage {
-            is_demo: state.is_demo,
-            error: None,
-            username: String::new(),
-        },
-    )
+    html(actix_web::http::StatusCode::OK, LoginPage { is_demo: state.is_demo, error: None, username: String::new() })
 }
 
 #[derive(Deserialize)]
@@ -104,18 +88,11 @@ pub struct LoginForm {
     password: String,
 }
 
-async fn login(
-    state: web::Data<AppState>,
-    form: web::Form<LoginForm>,
-) -> Result<HttpResponse, ApiError> {
+async fn login(state: web::Data<AppState>, form: web::Form<LoginForm>) -> Result<HttpResponse, ApiError> {
     let LoginForm { username, password } = form.into_inner();
     let hours = state.config.session_hours;
     let name = username.clone();
-    match state
-        .db
-        .run(move |c| auth::login(c, &name, &password, hours))
-        .await
-    {
+    match state.db.run(move |c| auth::login(c, &name, &password, hours)).await {
         Ok(session) => {
             let cookie = Cookie::build(SESSION_COOKIE, session.secret)
                 .path("/")
@@ -124,18 +101,13 @@ async fn login(
                 .same_site(SameSite::Strict)
                 .max_age(time::Duration::hours(i64::from(hours)))
                 .finish();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/"))
-                .cookie(cookie)
-                .finish())
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).cookie(cookie).finish())
         }
         Err(workflow::Error::Unauthenticated) => Ok(html(
             actix_web::http::StatusCode::UNAUTHORIZED,
             LoginPage {
                 is_demo: state.is_demo,
-                error: Some(
-                    "Deze combinatie van gebruikersnaam en wachtwoord kennen we niet.".into(),
-                ),
+                error: Some("Deze combinatie van gebruikersnaam en wachtwoord kennen we niet.".into()),
                 username,
             },
         )),
@@ -148,27 +120,17 @@ pub struct LogoutForm {
     csrf_token: String,
 }
 
-async fn logout(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<LogoutForm>,
-) -> Result<HttpResponse, ApiError> {
+async fn logout(state: web::Data<AppState>, req: HttpRequest, form: web::Form<LogoutForm>) -> Result<HttpResponse, ApiError> {
     if let Some((_, expected)) = viewer(&state, &req).await? {
         if form.csrf_token != expected {
             return Err(ApiError::Csrf);
         }
-        let secret = req
-            .cookie(SESSION_COOKIE)
-            .map(|c| c.value().to_string())
-            .unwrap_or_default();
+        let secret = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
         state.db.run(move |c| auth::logout(c, &secret)).await?;
     }
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     gone.make_removal();
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/login"))
-        .cookie(gone)
-        .finish())
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).cookie(gone).finish())
 }
 
 async fn stylesheet() -> HttpResponse {

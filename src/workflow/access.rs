@@ -57,10 +57,7 @@ impl Caller {
         if allowed_roles(cap).contains(&self.role) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!(
-                "de rol {} mag dit niet",
-                self.role.label()
-            )))
+            Err(Error::Forbidden(format!("de rol {} mag dit niet", self.role.label())))
         }
     }
 
@@ -68,10 +65,7 @@ impl Caller {
         self.allow(Capability::ReadDwellings)?;
         Ok(match self.role {
             Role::Corporation => DwellingScope::Corporation(self.organisation_id),
-            Role::Municipality => DwellingScope::Municipality {
-                region_id: self.region_id,
-                code: self.own_municipality()?,
-            },
+            Role::Municipality => DwellingScope::Municipality { region_id: self.region_id, code: self.own_municipality()? },
             _ => DwellingScope::Region(self.region_id),
         })
     }
@@ -80,10 +74,7 @@ impl Caller {
         self.allow(Capability::ReadClients)?;
         Ok(match self.role {
             Role::Provider => ClientScope::Provider(self.organisation_id),
-            Role::Municipality => ClientScope::Binding {
-                region_id: self.region_id,
-                code: self.own_municipality()?,
-            },
+            Role::Municipality => ClientScope::Binding { region_id: self.region_id, code: self.own_municipality()? },
             _ => ClientScope::Region(self.region_id),
         })
     }
@@ -92,17 +83,12 @@ impl Caller {
         self.allow(Capability::ReadContingents)?;
         Ok(match self.role {
             Role::Corporation => ContingentScope::Corporation(self.organisation_id),
-            Role::Municipality => ContingentScope::Municipality {
-                region_id: self.region_id,
-                code: self.own_municipality()?,
-            },
+            Role::Municipality => ContingentScope::Municipality { region_id: self.region_id, code: self.own_municipality()? },
             _ => ContingentScope::Region(self.region_id),
         })
     }
 
     fn own_municipality(&self) -> Result<String, Error> {
-        self.municipality
-            .clone()
-            .ok_or_else(|| Error::Forbidden("deze gebruiker hoort bij geen gemeente".into()))
+        self.municipality.clone().ok_or_else(|| Error::Forbidden("deze gebruiker hoort bij geen gemeente".into()))
     }
 }

@@ -4,9 +4,7 @@
 use super::{Caller, Error};
 use crate::domain::{OrgKind, Role};
 use crate::store::{self, audit, organisations, sessions, Conn};
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use diesel::Connection;
 use rand::RngCore;
@@ -16,20 +14,11 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashes any password")
-        .to_string()
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes any password").to_string()
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 /// A new random secret, hex encoded.
@@ -52,12 +41,7 @@ pub struct NewSession {
 
 /// Checks the password and opens a session. Unknown users cost the same hash as known
 /// ones, so response time does not tell which usernames exist.
-pub fn login(
-    conn: &mut Conn,
-    username: &str,
-    password: &str,
-    session_hours: u32,
-) -> Result<NewSession, Error> {
+pub fn login(conn: &mut Conn, username: &str, password: &str, session_hours: u32) -> Result<NewSession, Error> {
     let user = organisations::find_user_by_name(conn, username.trim())?;
     let ok = match &user {
         Some(u) => verify_password(password, &u.password_hash),
@@ -73,19 +57,10 @@ pub fn login(
             return Err(Error::Unauthenticated);
         }
     };
-    let session = NewSession {
-        secret: new_secret(),
-        csrf_token: new_secret(),
-    };
+    let session = NewSession { secret: new_secret(), csrf_token: new_secret() };
     let expires = store::now() + chrono::Duration::hours(i64::from(session_hours));
     conn.transaction(|conn| {
-        sessions::create(
-            conn,
-            &hash_secret(&session.secret),
-            user.id,
-            &session.csrf_token,
-            expires,
-        )?;
+        sessions::create(conn, &hash_secret(&session.secret), user.id, &session.csrf_token, expires)?;
         audit::record(conn, Some(user.id), "login", "user", Some(user.id), "")
     })?;
     Ok(session)
@@ -100,10 +75,7 @@ pub fn logout(conn: &mut Conn, secret: &str) -> Result<(), Error> {
 }
 
 /// The caller behind a session cookie, with the session's CSRF token.
-pub fn caller_for_session(
-    conn: &mut Conn,
-    secret: &str,
-) -> Result<Option<(Caller, String)>, Error> {
+pub fn caller_for_session(conn: &mut Conn, secret: &str) -> Result<Option<(Caller, String)>, Error> {
     let Some((user_id, csrf)) = sessions::live(conn, &hash_secret(secret), store::now())? else {
         return Ok(None);
     };
@@ -141,74 +113,36 @@ pub fn create_api_token(conn: &mut Conn, caller: &Caller, name: &str) -> Result<
     let token = format!("ut_{}", new_secret());
     conn.transaction(|conn| {
         let id = organisations::create_token(conn, caller.user_id, &name, &hash_secret(&token))?;
-        audit::record(
-            conn,
-            Some(caller.user_id),
-            "token.create",
-            "api_token",
-            Some(id),
-            &name,
-        )
+        audit::record(conn, Some(caller.user_id), "token.create", "api_token", Some(id), &name)
     })?;
     Ok(token)
 }
 
 /// Adds a user to an existing organisation; the role must fit the organisation's kind.
-pub fn add_user(
-    conn: &mut Conn,
-    organisation: &str,
-    username: &str,
-    email: &str,
-    password: &str,
-    role: Role,
-) -> Result<i32, Error> {
+pub fn add_user(conn: &mut Conn, organisation: &str, username: &str, email: &str, password: &str, role: Role) -> Result<i32, Error> {
     let mut errs = crate::domain::Errors::new();
     let username = errs.check(crate::domain::parse_text("username", username, 64));
     if password.chars().count() < MIN_PASSWORD_LEN {
-        errs.push(crate::domain::FieldError::new(
-            "password",
-            "length",
-            format!("een wachtwoord heeft minstens {MIN_PASSWORD_LEN} tekens"),
-        ));
+        errs.push(crate::domain::FieldError::new("password", "length", format!("een wachtwoord heeft minstens {MIN_PASSWORD_LEN} tekens")));
     }
     if !email.contains('@') || email.len() > 200 {
-        errs.push(crate::domain::FieldError::new(
-            "email",
-            "format",
-            "geen geldig e-mailadres",
-        ));
+        errs.push(crate::domain::FieldError::new("email", "format", "geen geldig e-mailadres"));
     }
     errs.into_result()?;
-    let org = organisations::find_organisation_by_name(conn, organisation)?
-        .ok_or(Error::NotFound("organisation"))?;
+    let org = organisations::find_organisation_by_name(conn, organisation)?.ok_or(Error::NotFound("organisation"))?;
     let kind = OrgKind::parse("organisation", &org.kind)?;
     if role.org_kind() != kind {
         return Err(Error::invalid(
             "role",
             "fits_organisation",
-            format!(
-                "de rol {} past niet bij een organisatie van het soort {}",
-                role.label(),
-                kind.label()
-            ),
+            format!("de rol {} past niet bij een organisatie van het soort {}", role.label(), kind.label()),
         ));
     }
     let username = username.expect("checked above");
     if organisations::find_user_by_name(conn, &username)?.is_some() {
-        return Err(Error::invalid(
-            "username",
-            "unique",
-            format!("de gebruikersnaam '{username}' bestaat al"),
-        ));
+        return Err(Error::invalid("username", "unique", format!("de gebruikersnaam '{username}' bestaat al")));
     }
-    Ok(organisations::create_user(
-        conn,
-        org.id,
-        &username,
-        email,
-        &hash_password(password),
-        role.as_str(),
-    )?)
+    Ok(organisations::create_user(conn, org.id, &username, email, &hash_password(password), role.as_str())?)
 }
 
 impl From<crate::domain::FieldError> for Error {

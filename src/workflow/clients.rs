@@ -22,19 +22,11 @@ fn needs_row(conn: &mut Conn, caller: &Caller, c: &NewClient) -> Result<ClientNe
     let mut errs = Vec::new();
     let binding = c.binding_municipality.as_str();
     if !municipalities::region_has(conn, caller.region_id, binding)? {
-        errs.push(FieldError::new(
-            "binding_municipality",
-            "in_region",
-            format!("gemeente {binding} hoort niet bij deze uitstroomtafel"),
-        ));
+        errs.push(FieldError::new("binding_municipality", "in_region", format!("gemeente {binding} hoort niet bij deze uitstroomtafel")));
     }
     if let Some(w) = &c.wish_municipality {
         if municipalities::find(conn, w.as_str())?.is_none() {
-            errs.push(FieldError::new(
-                "wish_municipality",
-                "exists",
-                format!("gemeente {w} bestaat niet"),
-            ));
+            errs.push(FieldError::new("wish_municipality", "exists", format!("gemeente {w} bestaat niet")));
         }
     }
     if !errs.is_empty() {
@@ -55,28 +47,19 @@ fn needs_row(conn: &mut Conn, caller: &Caller, c: &NewClient) -> Result<ClientNe
     })
 }
 
-fn places(c: &NewClient) -> (Vec<(f64, f64, i32)>, Vec<(&'static str, f64, f64)>) {
-    let zones = c
-        .exclusion_zones
-        .iter()
-        .map(|z| (z.centre.lat(), z.centre.lon(), z.radius_m))
-        .collect();
-    let anchors = c
-        .anchors
-        .iter()
-        .map(|a| (a.kind.as_str(), a.at.lat(), a.at.lon()))
-        .collect();
+/// Exclusion zones as (lat, lon, radius) and anchors as (kind, lat, lon), as stored.
+type Places = (Vec<(f64, f64, i32)>, Vec<(&'static str, f64, f64)>);
+
+fn places(c: &NewClient) -> Places {
+    let zones = c.exclusion_zones.iter().map(|z| (z.centre.lat(), z.centre.lon(), z.radius_m)).collect();
+    let anchors = c.anchors.iter().map(|a| (a.kind.as_str(), a.at.lat(), a.at.lon())).collect();
     (zones, anchors)
 }
 
 fn record(conn: &mut Conn, client: Client) -> Result<ClientRecord, Error> {
     let exclusion_zones = q::zones(conn, client.id)?;
     let anchors = q::anchors(conn, client.id)?;
-    Ok(ClientRecord {
-        client,
-        exclusion_zones,
-        anchors,
-    })
+    Ok(ClientRecord { client, exclusion_zones, anchors })
 }
 
 /// Registers a client of the caller's provider under a new pseudonymous reference.
@@ -88,14 +71,7 @@ pub fn register(conn: &mut Conn, caller: &Caller, c: &NewClient) -> Result<Clien
         let reference = ReferenceCode::generate(&mut rand::rng());
         let client = q::insert(conn, caller.organisation_id, reference.as_str(), &row)?;
         q::replace_places(conn, client.id, &zones, &anchors)?;
-        audit::record(
-            conn,
-            Some(caller.user_id),
-            "client.create",
-            "client",
-            Some(client.id),
-            "",
-        )?;
+        audit::record(conn, Some(caller.user_id), "client.create", "client", Some(client.id), "")?;
         record(conn, client)
     })
 }
@@ -107,13 +83,7 @@ fn own(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Client, Error> {
 
 /// Replaces the client's needs and places, while the client is not yet proposed or
 /// placed, and only when `version` is still current.
-pub fn update(
-    conn: &mut Conn,
-    caller: &Caller,
-    id: i32,
-    version: i32,
-    c: &NewClient,
-) -> Result<ClientRecord, Error> {
+pub fn update(conn: &mut Conn, caller: &Caller, id: i32, version: i32, c: &NewClient) -> Result<ClientRecord, Error> {
     let current = own(conn, caller, id)?;
     let status = ClientStatus::parse("status", &current.status)?;
     if !status.is_editable() {
@@ -121,30 +91,17 @@ pub fn update(
             entity: "client",
             action: "edit",
             from: status.as_str().into(),
-            why: format!(
-                "de gegevens van een cliënt die {} is, kunnen niet meer worden gewijzigd",
-                status.label()
-            ),
+            why: format!("de gegevens van een cliënt die {} is, kunnen niet meer worden gewijzigd", status.label()),
         });
     }
     let row = needs_row(conn, caller, c)?;
     let (zones, anchors) = places(c);
     conn.transaction(|conn| {
         let client = q::update_needs(conn, id, version, &row)?.ok_or_else(|| {
-            Error::Conflict(format!(
-                "de cliënt is intussen gewijzigd (versie {} in plaats van {version}); laad opnieuw",
-                current.version
-            ))
+            Error::Conflict(format!("de cliënt is intussen gewijzigd (versie {} in plaats van {version}); laad opnieuw", current.version))
         })?;
         q::replace_places(conn, id, &zones, &anchors)?;
-        audit::record(
-            conn,
-            Some(caller.user_id),
-            "client.update",
-            "client",
-            Some(id),
-            "",
-        )?;
+        audit::record(conn, Some(caller.user_id), "client.update", "client", Some(id), "")?;
         record(conn, client)
     })
 }
@@ -164,46 +121,20 @@ fn transition(
             entity: "client",
             action,
             from: from.as_str().into(),
-            why: format!(
-                "een cliënt die {} is, kan niet {} worden",
-                from.label(),
-                to.label()
-            ),
+            why: format!("een cliënt die {} is, kan niet {} worden", from.label(), to.label()),
         });
     }
     let (ready_since, paused_until) = dates(&current);
     conn.transaction(|conn| {
-        let client = q::set_status(
-            conn,
-            id,
-            from.as_str(),
-            to.as_str(),
-            ready_since,
-            paused_until,
-        )?
-        .ok_or_else(|| {
-            Error::Conflict("de status van de cliënt is intussen veranderd; laad opnieuw".into())
-        })?;
-        audit::record(
-            conn,
-            Some(caller.user_id),
-            &format!("client.{action}"),
-            "client",
-            Some(id),
-            "",
-        )?;
+        let client = q::set_status(conn, id, from.as_str(), to.as_str(), ready_since, paused_until)?
+            .ok_or_else(|| Error::Conflict("de status van de cliënt is intussen veranderd; laad opnieuw".into()))?;
+        audit::record(conn, Some(caller.user_id), &format!("client.{action}"), "client", Some(id), "")?;
         record(conn, client)
     })
 }
 
 /// Flags the client *uitstroomklaar* from `since`: a date that has passed or is today.
-pub fn flag_ready(
-    conn: &mut Conn,
-    caller: &Caller,
-    id: i32,
-    since: NaiveDate,
-    today: NaiveDate,
-) -> Result<ClientRecord, Error> {
+pub fn flag_ready(conn: &mut Conn, caller: &Caller, id: i32, since: NaiveDate, today: NaiveDate) -> Result<ClientRecord, Error> {
     if since > today {
         return Err(Error::invalid(
             "ready_since",
@@ -212,74 +143,39 @@ pub fn flag_ready(
         ));
     }
     if since < today - chrono::Duration::days(5 * 365) {
-        return Err(Error::invalid(
-            "ready_since",
-            "range",
-            "uitstroomklaar ligt meer dan vijf jaar terug; controleer de datum",
-        ));
+        return Err(Error::invalid("ready_since", "range", "uitstroomklaar ligt meer dan vijf jaar terug; controleer de datum"));
     }
-    transition(conn, caller, id, ClientStatus::Ready, "ready", |_| {
-        (Some(since), None)
-    })
+    transition(conn, caller, id, ClientStatus::Ready, "ready", |_| (Some(since), None))
 }
 
 /// Parks the client until a later date (crisis, admission, treatment); parked clients
 /// are not matched.
-pub fn pause(
-    conn: &mut Conn,
-    caller: &Caller,
-    id: i32,
-    until: NaiveDate,
-    today: NaiveDate,
-) -> Result<ClientRecord, Error> {
+pub fn pause(conn: &mut Conn, caller: &Caller, id: i32, until: NaiveDate, today: NaiveDate) -> Result<ClientRecord, Error> {
     if until <= today {
-        return Err(Error::invalid(
-            "until",
-            "in_future",
-            "de pauze moet na vandaag eindigen",
-        ));
+        return Err(Error::invalid("until", "in_future", "de pauze moet na vandaag eindigen"));
     }
     if until > today + chrono::Duration::days(366) {
-        return Err(Error::invalid(
-            "until",
-            "range",
-            "een pauze duurt ten hoogste een jaar",
-        ));
+        return Err(Error::invalid("until", "range", "een pauze duurt ten hoogste een jaar"));
     }
-    transition(conn, caller, id, ClientStatus::Paused, "pause", |c| {
-        (c.ready_since, Some(until))
-    })
+    transition(conn, caller, id, ClientStatus::Paused, "pause", |c| (c.ready_since, Some(until)))
 }
 
 /// Ends a pause: back to ready when the client was ready before, else to registered.
 pub fn resume(conn: &mut Conn, caller: &Caller, id: i32) -> Result<ClientRecord, Error> {
     let current = own(conn, caller, id)?;
-    let to = if current.ready_since.is_some() {
-        ClientStatus::Ready
-    } else {
-        ClientStatus::Registered
-    };
+    let to = if current.ready_since.is_some() { ClientStatus::Ready } else { ClientStatus::Registered };
     transition(conn, caller, id, to, "resume", |c| (c.ready_since, None))
 }
 
 pub fn withdraw(conn: &mut Conn, caller: &Caller, id: i32) -> Result<ClientRecord, Error> {
-    transition(conn, caller, id, ClientStatus::Withdrawn, "withdraw", |c| {
-        (c.ready_since, None)
-    })
+    transition(conn, caller, id, ClientStatus::Withdrawn, "withdraw", |c| (c.ready_since, None))
 }
 
 /// One client record; the read is audited.
 pub fn get(conn: &mut Conn, caller: &Caller, id: i32) -> Result<ClientRecord, Error> {
     let client = q::find(conn, &caller.client_scope()?, id)?.ok_or(Error::NotFound("client"))?;
     conn.transaction(|conn| {
-        audit::record(
-            conn,
-            Some(caller.user_id),
-            "client.read",
-            "client",
-            Some(id),
-            "",
-        )?;
+        audit::record(conn, Some(caller.user_id), "client.read", "client", Some(id), "")?;
         record(conn, client)
     })
 }
@@ -292,49 +188,22 @@ pub struct ListQuery<'a> {
 }
 
 /// A page of clients; the read is audited with the references shown.
-pub fn list(
-    conn: &mut Conn,
-    caller: &Caller,
-    f: ListQuery<'_>,
-    page: Page,
-) -> Result<Paged<Client>, Error> {
+pub fn list(conn: &mut Conn, caller: &Caller, f: ListQuery<'_>, page: Page) -> Result<Paged<Client>, Error> {
     let scope = caller.client_scope()?;
     let mut errs = crate::domain::Errors::new();
     let filter = ClientFilter {
-        status: f
-            .status
-            .and_then(|s| errs.check(ClientStatus::parse("status", s)))
-            .map(|s| s.as_str().into()),
-        urgency: f
-            .urgency
-            .and_then(|u| errs.check(Urgency::parse("urgency", u)))
-            .map(|u| u.as_str().into()),
+        status: f.status.and_then(|s| errs.check(ClientStatus::parse("status", s))).map(|s| s.as_str().into()),
+        urgency: f.urgency.and_then(|u| errs.check(Urgency::parse("urgency", u))).map(|u| u.as_str().into()),
         binding_municipality: f
             .binding_municipality
-            .and_then(|m| {
-                errs.check(crate::domain::MunicipalityCode::parse(
-                    "binding_municipality",
-                    m,
-                ))
-            })
+            .and_then(|m| errs.check(crate::domain::MunicipalityCode::parse("binding_municipality", m)))
             .map(|m| m.as_str().into()),
     };
     errs.into_result()?;
     let (items, total) = q::list(conn, &scope, &filter, page.offset(), page.per_page)?;
     if !items.is_empty() {
-        let ids = items
-            .iter()
-            .map(|c| c.id.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        audit::record(
-            conn,
-            Some(caller.user_id),
-            "client.list",
-            "client",
-            None,
-            &format!("ids={ids}"),
-        )?;
+        let ids = items.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(",");
+        audit::record(conn, Some(caller.user_id), "client.list", "client", None, &format!("ids={ids}"))?;
     }
     Ok(Paged { items, page, total })
 }

@@ -31,37 +31,19 @@ impl NewContingent {
         let mut errs = crate::domain::Errors::new();
         let m = errs.check(MunicipalityCode::parse("municipality", municipality));
         if period_end <= period_start {
-            errs.push(FieldError::new(
-                "period_end",
-                "after_start",
-                "het einde van de periode ligt na het begin",
-            ));
+            errs.push(FieldError::new("period_end", "after_start", "het einde van de periode ligt na het begin"));
         } else if period_end - period_start > chrono::Duration::days(3 * 366) {
-            errs.push(FieldError::new(
-                "period_end",
-                "range",
-                "een periode duurt ten hoogste drie jaar",
-            ));
+            errs.push(FieldError::new("period_end", "range", "een periode duurt ten hoogste drie jaar"));
         }
         let cap = errs.check(parse_cap(cap));
         errs.into_result()?;
-        Ok(NewContingent {
-            municipality: m.expect("checked"),
-            corporation_id,
-            period_start,
-            period_end,
-            cap: cap.expect("checked"),
-        })
+        Ok(NewContingent { municipality: m.expect("checked"), corporation_id, period_start, period_end, cap: cap.expect("checked") })
     }
 }
 
 fn parse_cap(cap: i64) -> Result<i32, FieldError> {
     if !(0..=10_000).contains(&cap) {
-        return Err(FieldError::new(
-            "cap",
-            "range",
-            "het aantal woningen moet tussen 0 en 10000 liggen",
-        ));
+        return Err(FieldError::new("cap", "range", "het aantal woningen moet tussen 0 en 10000 liggen"));
     }
     Ok(cap as i32)
 }
@@ -70,26 +52,15 @@ pub fn create(conn: &mut Conn, caller: &Caller, c: &NewContingent) -> Result<Con
     caller.allow(Capability::WriteContingents)?;
     let mut errs = Vec::new();
     if !municipalities::region_has(conn, caller.region_id, c.municipality.as_str())? {
-        errs.push(FieldError::new(
-            "municipality",
-            "in_region",
-            format!(
-                "gemeente {} hoort niet bij deze uitstroomtafel",
-                c.municipality
-            ),
-        ));
+        errs.push(FieldError::new("municipality", "in_region", format!("gemeente {} hoort niet bij deze uitstroomtafel", c.municipality)));
     }
-    let corp_ok = organisations::find_organisation(conn, c.corporation_id)?.is_some_and(|o| {
-        o.region_id == caller.region_id && o.kind == OrgKind::Corporation.as_str()
-    });
+    let corp_ok = organisations::find_organisation(conn, c.corporation_id)?
+        .is_some_and(|o| o.region_id == caller.region_id && o.kind == OrgKind::Corporation.as_str());
     if !corp_ok {
         errs.push(FieldError::new(
             "corporation_id",
             "corporation_in_region",
-            format!(
-                "organisatie {} is geen woningcorporatie van deze uitstroomtafel",
-                c.corporation_id
-            ),
+            format!("organisatie {} is geen woningcorporatie van deze uitstroomtafel", c.corporation_id),
         ));
     }
     if !errs.is_empty() {
@@ -105,7 +76,10 @@ pub fn create(conn: &mut Conn, caller: &Caller, c: &NewContingent) -> Result<Con
     };
     conn.transaction(|conn| {
         let existing = q::list(conn, &q::ContingentScope::Corporation(c.corporation_id), 0, 10_000)?.0;
-        if let Some(e) = existing.iter().find(|e| e.municipality_code == row.municipality_code && e.period_start < row.period_end && row.period_start < e.period_end) {
+        if let Some(e) = existing
+            .iter()
+            .find(|e| e.municipality_code == row.municipality_code && e.period_start < row.period_end && row.period_start < e.period_end)
+        {
             return Err(Error::Conflict(format!(
                 "er is al een contingent voor deze gemeente en corporatie dat deze periode overlapt ({} tot {})",
                 e.period_start, e.period_end
@@ -121,28 +95,17 @@ pub fn create(conn: &mut Conn, caller: &Caller, c: &NewContingent) -> Result<Con
 pub fn set_cap(conn: &mut Conn, caller: &Caller, id: i32, cap: i64) -> Result<Contingent, Error> {
     caller.allow(Capability::WriteContingents)?;
     let cap = parse_cap(cap)?;
-    let current =
-        q::find(conn, &caller.contingent_scope()?, id)?.ok_or(Error::NotFound("contingent"))?;
+    let current = q::find(conn, &caller.contingent_scope()?, id)?.ok_or(Error::NotFound("contingent"))?;
     if cap < current.used {
         return Err(Error::invalid(
             "cap",
             "at_least_used",
-            format!(
-                "er zijn al {} woningen uit dit contingent gebruikt; lager kan niet",
-                current.used
-            ),
+            format!("er zijn al {} woningen uit dit contingent gebruikt; lager kan niet", current.used),
         ));
     }
     conn.transaction(|conn| {
         let updated = q::set_cap(conn, id, cap)?;
-        audit::record(
-            conn,
-            Some(caller.user_id),
-            "contingent.cap",
-            "contingent",
-            Some(id),
-            &format!("{} -> {}", current.cap, cap),
-        )?;
+        audit::record(conn, Some(caller.user_id), "contingent.cap", "contingent", Some(id), &format!("{} -> {}", current.cap, cap))?;
         Ok(updated)
     })
 }
@@ -152,11 +115,6 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Contingent, Erro
 }
 
 pub fn list(conn: &mut Conn, caller: &Caller, page: Page) -> Result<Paged<Contingent>, Error> {
-    let (items, total) = q::list(
-        conn,
-        &caller.contingent_scope()?,
-        page.offset(),
-        page.per_page,
-    )?;
+    let (items, total) = q::list(conn, &caller.contingent_scope()?, page.offset(), page.per_page)?;
     Ok(Paged { items, page, total })
 }

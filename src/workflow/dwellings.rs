@@ -12,42 +12,27 @@ use diesel::Connection;
 /// Where the dwelling lies, checked against the register: the coordinates must be in
 /// the Netherlands; without a municipality the coordinates decide it; either way it must
 /// belong to the caller's region.
-fn placed_row(
-    conn: &mut Conn,
-    caller: &Caller,
-    d: &NewDwelling,
-) -> Result<DwellingFieldsRow, Vec<FieldError>> {
+fn placed_row(conn: &mut Conn, caller: &Caller, d: &NewDwelling) -> Result<DwellingFieldsRow, Vec<FieldError>> {
     let mut errs = Vec::new();
     let located = MunicipalityIndex::shipped().locate(d.location);
     let municipality = match (&d.municipality, located) {
         (_, None) => {
-            errs.push(FieldError::new(
-                "lat",
-                "in_netherlands",
-                "de coördinaten liggen niet in Nederland",
-            ));
+            errs.push(FieldError::new("lat", "in_netherlands", "de coördinaten liggen niet in Nederland"));
             None
         }
         (Some(given), Some(_)) => Some(given.as_str().to_string()),
         (None, Some(found)) => Some(found.to_string()),
     };
-    let db =
-        |e: diesel::result::Error| vec![FieldError::new("municipality", "lookup", e.to_string())];
+    let db = |e: diesel::result::Error| vec![FieldError::new("municipality", "lookup", e.to_string())];
     if let Some(code) = &municipality {
         if !municipalities::region_has(conn, caller.region_id, code).map_err(db)? {
-            errs.push(FieldError::new(
-                "municipality",
-                "in_region",
-                format!("gemeente {code} hoort niet bij deze uitstroomtafel"),
-            ));
+            errs.push(FieldError::new("municipality", "in_region", format!("gemeente {code} hoort niet bij deze uitstroomtafel")));
         }
     }
     if let Some(pid) = d.omklap_provider_id {
         let ok = organisations::find_organisation(conn, pid)
             .map_err(db)?
-            .is_some_and(|o| {
-                o.region_id == caller.region_id && o.kind == OrgKind::Provider.as_str()
-            });
+            .is_some_and(|o| o.region_id == caller.region_id && o.kind == OrgKind::Provider.as_str());
         if !ok {
             errs.push(FieldError::new(
                 "omklap_provider_id",
@@ -87,11 +72,7 @@ pub fn create(conn: &mut Conn, caller: &Caller, d: &NewDwelling) -> Result<Dwell
 
 /// Registers several dwellings at once: all of them, or, when any row breaks a rule or
 /// the database refuses one, none. Errors name the row: `[3].postcode`.
-pub fn create_many(
-    conn: &mut Conn,
-    caller: &Caller,
-    ds: &[NewDwelling],
-) -> Result<Vec<Dwelling>, Error> {
+pub fn create_many(conn: &mut Conn, caller: &Caller, ds: &[NewDwelling]) -> Result<Vec<Dwelling>, Error> {
     caller.allow(Capability::WriteDwellings)?;
     let mut rows = Vec::with_capacity(ds.len());
     let mut errs = Vec::new();
@@ -114,20 +95,8 @@ pub fn create_many(
     conn.transaction(|conn| {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let d = q::insert(
-                conn,
-                caller.organisation_id,
-                row,
-                DwellingStatus::Draft.as_str(),
-            )?;
-            audit::record(
-                conn,
-                Some(caller.user_id),
-                "dwelling.create",
-                "dwelling",
-                Some(d.id),
-                "",
-            )?;
+            let d = q::insert(conn, caller.organisation_id, row, DwellingStatus::Draft.as_str())?;
+            audit::record(conn, Some(caller.user_id), "dwelling.create", "dwelling", Some(d.id), "")?;
             out.push(d);
         }
         Ok(out)
@@ -141,13 +110,7 @@ fn own(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Dwelling, Error> {
 
 /// Changes a dwelling's details; only while it is a draft or published, and only when
 /// `version` is still current (else someone changed it in between).
-pub fn update(
-    conn: &mut Conn,
-    caller: &Caller,
-    id: i32,
-    version: i32,
-    d: &NewDwelling,
-) -> Result<Dwelling, Error> {
+pub fn update(conn: &mut Conn, caller: &Caller, id: i32, version: i32, d: &NewDwelling) -> Result<Dwelling, Error> {
     let current = own(conn, caller, id)?;
     let status = DwellingStatus::parse("status", &current.status)?;
     if !status.is_editable() {
@@ -155,16 +118,16 @@ pub fn update(
             entity: "dwelling",
             action: "edit",
             from: status.as_str().into(),
-            why: format!(
-                "een woning die {} is, kan niet meer worden gewijzigd",
-                status.label()
-            ),
+            why: format!("een woning die {} is, kan niet meer worden gewijzigd", status.label()),
         });
     }
     let row = placed_row(conn, caller, d)?;
     conn.transaction(|conn| {
         let updated = q::update(conn, id, version, &row)?.ok_or_else(|| {
-            Error::Conflict(format!("de woning is intussen gewijzigd (versie {} in plaats van {version}); laad haar opnieuw", current.version))
+            Error::Conflict(format!(
+                "de woning is intussen gewijzigd (versie {} in plaats van {version}); laad haar opnieuw",
+                current.version
+            ))
         })?;
         audit::record(conn, Some(caller.user_id), "dwelling.update", "dwelling", Some(id), "")?;
         Ok(updated)
@@ -172,13 +135,7 @@ pub fn update(
 }
 
 /// Moves a dwelling to `to` when its life cycle allows it.
-fn transition(
-    conn: &mut Conn,
-    caller: &Caller,
-    id: i32,
-    to: DwellingStatus,
-    action: &'static str,
-) -> Result<Dwelling, Error> {
+fn transition(conn: &mut Conn, caller: &Caller, id: i32, to: DwellingStatus, action: &'static str) -> Result<Dwelling, Error> {
     let current = own(conn, caller, id)?;
     let from = DwellingStatus::parse("status", &current.status)?;
     if !from.may_become(to) {
@@ -186,27 +143,13 @@ fn transition(
             entity: "dwelling",
             action,
             from: from.as_str().into(),
-            why: format!(
-                "een woning die {} is, kan niet {} worden",
-                from.label(),
-                to.label()
-            ),
+            why: format!("een woning die {} is, kan niet {} worden", from.label(), to.label()),
         });
     }
     conn.transaction(|conn| {
-        let d = q::set_status(conn, id, from.as_str(), to.as_str())?.ok_or_else(|| {
-            Error::Conflict(
-                "de status van de woning is intussen veranderd; laad haar opnieuw".into(),
-            )
-        })?;
-        audit::record(
-            conn,
-            Some(caller.user_id),
-            &format!("dwelling.{action}"),
-            "dwelling",
-            Some(id),
-            "",
-        )?;
+        let d = q::set_status(conn, id, from.as_str(), to.as_str())?
+            .ok_or_else(|| Error::Conflict("de status van de woning is intussen veranderd; laad haar opnieuw".into()))?;
+        audit::record(conn, Some(caller.user_id), &format!("dwelling.{action}"), "dwelling", Some(id), "")?;
         Ok(d)
     })
 }
@@ -232,38 +175,19 @@ pub struct ListQuery<'a> {
     pub corporation_id: Option<&'a str>,
 }
 
-pub fn list(
-    conn: &mut Conn,
-    caller: &Caller,
-    f: ListQuery<'_>,
-    page: Page,
-) -> Result<Paged<Dwelling>, Error> {
+pub fn list(conn: &mut Conn, caller: &Caller, f: ListQuery<'_>, page: Page) -> Result<Paged<Dwelling>, Error> {
     let scope = caller.dwelling_scope()?;
     let mut errs = crate::domain::Errors::new();
     let filter = DwellingFilter {
-        status: f
-            .status
-            .and_then(|s| errs.check(DwellingStatus::parse("status", s)))
-            .map(|s| s.as_str().into()),
-        kind: f
-            .kind
-            .and_then(|k| errs.check(DwellingKind::parse("kind", k)))
-            .map(|k| k.as_str().into()),
+        status: f.status.and_then(|s| errs.check(DwellingStatus::parse("status", s))).map(|s| s.as_str().into()),
+        kind: f.kind.and_then(|k| errs.check(DwellingKind::parse("kind", k))).map(|k| k.as_str().into()),
         municipality: f
             .municipality
             .and_then(|m| errs.check(crate::domain::MunicipalityCode::parse("municipality", m)))
             .map(|m| m.as_str().into()),
         corporation_id: f
             .corporation_id
-            .and_then(|c| {
-                errs.check(super::parse_int(
-                    "corporation_id",
-                    Some(c),
-                    0,
-                    1,
-                    i64::from(i32::MAX),
-                ))
-            })
+            .and_then(|c| errs.check(super::parse_int("corporation_id", Some(c), 0, 1, i64::from(i32::MAX))))
             .map(|c| c as i32),
     };
     errs.into_result()?;

@@ -33,12 +33,7 @@ pub enum Error {
     Conflict(String),
     /// A state transition the workflow does not allow.
     #[error("cannot {action} a {entity} that is {from}")]
-    Transition {
-        entity: &'static str,
-        action: &'static str,
-        from: String,
-        why: String,
-    },
+    Transition { entity: &'static str, action: &'static str, from: String, why: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -83,10 +78,7 @@ impl Page {
         let page = errs.check(parse_int("page", page, 1, 1, 1_000_000));
         let per_page = errs.check(parse_int("per_page", per_page, 50, 1, Self::MAX_PER_PAGE));
         errs.into_result()?;
-        Ok(Page {
-            page: page.unwrap_or(1),
-            per_page: per_page.unwrap_or(50),
-        })
+        Ok(Page { page: page.unwrap_or(1), per_page: per_page.unwrap_or(50) })
     }
 
     pub fn offset(&self) -> i64 {
@@ -96,10 +88,7 @@ impl Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Page {
-            page: 1,
-            per_page: 50,
-        }
+        Page { page: 1, per_page: 50 }
     }
 }
 
@@ -112,33 +101,18 @@ pub struct Paged<T> {
 }
 
 /// An optional integer query parameter within `min..=max`.
-pub fn parse_int(
-    field: &str,
-    raw: Option<&str>,
-    default: i64,
-    min: i64,
-    max: i64,
-) -> Result<i64, FieldError> {
+pub fn parse_int(field: &str, raw: Option<&str>, default: i64, min: i64, max: i64) -> Result<i64, FieldError> {
     let Some(raw) = raw else { return Ok(default) };
-    let n: i64 = raw
-        .trim()
-        .parse()
-        .map_err(|_| FieldError::new(field, "integer", format!("'{raw}' is geen geheel getal")))?;
+    let n: i64 = raw.trim().parse().map_err(|_| FieldError::new(field, "integer", format!("'{raw}' is geen geheel getal")))?;
     if !(min..=max).contains(&n) {
-        return Err(FieldError::new(
-            field,
-            "range",
-            format!("moet tussen {min} en {max} liggen"),
-        ));
+        return Err(FieldError::new(field, "range", format!("moet tussen {min} en {max} liggen")));
     }
     Ok(n)
 }
 
 /// Today in the Netherlands: waiting days and readiness dates are Dutch calendar days.
 pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz_amsterdam())
-        .date_naive()
+    chrono::Utc::now().with_timezone(&chrono_tz_amsterdam()).date_naive()
 }
 
 // CET/CEST without a time-zone database: the last Sunday of March to the last Sunday of
@@ -147,8 +121,7 @@ fn chrono_tz_amsterdam() -> chrono::FixedOffset {
     use chrono::Datelike;
     let now = chrono::Utc::now().date_naive();
     let last_sunday = |month: u32| {
-        let mut d = chrono::NaiveDate::from_ymd_opt(now.year(), month, 31)
-            .expect("March and October have 31 days");
+        let mut d = chrono::NaiveDate::from_ymd_opt(now.year(), month, 31).expect("March and October have 31 days");
         while d.weekday() != chrono::Weekday::Sun {
             d = d.pred_opt().expect("no underflow in March or October");
         }
@@ -164,20 +137,11 @@ mod tests {
 
     #[test]
     fn page_defaults_and_edges() {
-        assert_eq!(
-            Page::parse(None, None).unwrap(),
-            Page {
-                page: 1,
-                per_page: 50
-            }
-        );
+        assert_eq!(Page::parse(None, None).unwrap(), Page { page: 1, per_page: 50 });
         assert_eq!(Page::parse(Some("3"), Some("200")).unwrap().offset(), 400);
-        for (p, pp, field) in [
-            (Some("0"), None, "page"),
-            (None, Some("201"), "per_page"),
-            (Some("x"), None, "page"),
-            (None, Some("0"), "per_page"),
-        ] {
+        for (p, pp, field) in
+            [(Some("0"), None, "page"), (None, Some("201"), "per_page"), (Some("x"), None, "page"), (None, Some("0"), "per_page")]
+        {
             match Page::parse(p, pp) {
                 Err(Error::Invalid(e)) => assert_eq!(e[0].field, field),
                 other => panic!("{other:?}"),

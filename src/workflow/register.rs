@@ -13,12 +13,7 @@ pub fn municipality(conn: &mut Conn, caller: &Caller, code: &str) -> Result<Muni
     municipalities::find(conn, code.as_str())?.ok_or(Error::NotFound("municipality"))
 }
 
-pub fn search_municipalities(
-    conn: &mut Conn,
-    caller: &Caller,
-    search: Option<&str>,
-    page: Page,
-) -> Result<Paged<Municipality>, Error> {
+pub fn search_municipalities(conn: &mut Conn, caller: &Caller, search: Option<&str>, page: Page) -> Result<Paged<Municipality>, Error> {
     caller.allow(Capability::ReadRegister)?;
     let (items, total) = municipalities::search(conn, search, page.offset(), page.per_page)?;
     Ok(Paged { items, page, total })
@@ -28,13 +23,9 @@ pub fn search_municipalities(
 pub fn locate(conn: &mut Conn, caller: &Caller, lat: f64, lon: f64) -> Result<Municipality, Error> {
     caller.allow(Capability::ReadRegister)?;
     let at = Coordinates::parse("lat", lat, lon)?;
-    let code = MunicipalityIndex::shipped().locate(at).ok_or_else(|| {
-        Error::invalid(
-            "lat",
-            "in_netherlands",
-            "de coördinaten liggen niet in Nederland",
-        )
-    })?;
+    let code = MunicipalityIndex::shipped()
+        .locate(at)
+        .ok_or_else(|| Error::invalid("lat", "in_netherlands", "de coördinaten liggen niet in Nederland"))?;
     municipalities::find(conn, code)?.ok_or(Error::NotFound("municipality"))
 }
 
@@ -44,18 +35,10 @@ pub fn region_municipalities(conn: &mut Conn, caller: &Caller) -> Result<Vec<Str
     Ok(municipalities::in_region(conn, caller.region_id)?)
 }
 
-pub fn organisations(
-    conn: &mut Conn,
-    caller: &Caller,
-    kind: Option<&str>,
-) -> Result<Vec<Organisation>, Error> {
+pub fn organisations(conn: &mut Conn, caller: &Caller, kind: Option<&str>) -> Result<Vec<Organisation>, Error> {
     caller.allow(Capability::ReadRegister)?;
     let kind = kind.map(|k| OrgKind::parse("kind", k)).transpose()?;
-    Ok(organisations::organisations_in_region(
-        conn,
-        caller.region_id,
-        kind.map(|k| k.as_str()),
-    )?)
+    Ok(organisations::organisations_in_region(conn, caller.region_id, kind.map(|k| k.as_str()))?)
 }
 
 /// Adds an organisation to the caller's region.
@@ -72,61 +55,27 @@ pub fn create_organisation(
         (OrgKind::Municipality, Some(m)) => {
             let m = MunicipalityCode::parse("municipality", m)?;
             if !municipalities::region_has(conn, caller.region_id, m.as_str())? {
-                return Err(Error::invalid(
-                    "municipality",
-                    "in_region",
-                    format!("gemeente {m} hoort niet bij deze uitstroomtafel"),
-                ));
+                return Err(Error::invalid("municipality", "in_region", format!("gemeente {m} hoort niet bij deze uitstroomtafel")));
             }
             Some(m)
         }
         (OrgKind::Municipality, None) => {
-            return Err(Error::invalid(
-                "municipality",
-                "required",
-                "een gemeente-organisatie hoort bij een gemeente",
-            ))
+            return Err(Error::invalid("municipality", "required", "een gemeente-organisatie hoort bij een gemeente"))
         }
         (_, Some(_)) => {
-            return Err(Error::invalid(
-                "municipality",
-                "not_allowed",
-                "alleen een gemeente-organisatie hoort bij een gemeente",
-            ))
+            return Err(Error::invalid("municipality", "not_allowed", "alleen een gemeente-organisatie hoort bij een gemeente"))
         }
         (_, None) => None,
     };
     if organisations::find_organisation_by_name(conn, &name)?.is_some() {
-        return Err(Error::invalid(
-            "name",
-            "unique",
-            format!("er is al een organisatie '{name}'"),
-        ));
+        return Err(Error::invalid("name", "unique", format!("er is al een organisatie '{name}'")));
     }
-    let id = organisations::create_organisation(
-        conn,
-        caller.region_id,
-        kind.as_str(),
-        &name,
-        municipality.as_ref().map(|m| m.as_str()),
-    )?;
-    audit::record(
-        conn,
-        Some(caller.user_id),
-        "organisation.create",
-        "organisation",
-        Some(id),
-        &name,
-    )?;
+    let id = organisations::create_organisation(conn, caller.region_id, kind.as_str(), &name, municipality.as_ref().map(|m| m.as_str()))?;
+    audit::record(conn, Some(caller.user_id), "organisation.create", "organisation", Some(id), &name)?;
     organisations::find_organisation(conn, id)?.ok_or(Error::NotFound("organisation"))
 }
 
-pub fn audit_log(
-    conn: &mut Conn,
-    caller: &Caller,
-    entity: Option<(&str, i32)>,
-    page: Page,
-) -> Result<Paged<AuditEntry>, Error> {
+pub fn audit_log(conn: &mut Conn, caller: &Caller, entity: Option<(&str, i32)>, page: Page) -> Result<Paged<AuditEntry>, Error> {
     caller.allow(Capability::ReadAudit)?;
     let (items, total) = audit::list(conn, entity, page.offset(), page.per_page)?;
     Ok(Paged { items, page, total })
@@ -140,25 +89,19 @@ pub fn overview(conn: &mut Conn, caller: &Caller) -> Result<Vec<(String, i64)>, 
     let mut tiles = Vec::new();
     if let Ok(scope) = caller.client_scope() {
         for (status, n) in clients::count_by_status(conn, &scope)? {
-            let label = ClientStatus::parse("status", &status)
-                .map(|s| s.label())
-                .unwrap_or("onbekend");
+            let label = ClientStatus::parse("status", &status).map(|s| s.label()).unwrap_or("onbekend");
             tiles.push((format!("cliënten {label}"), n));
         }
     }
     if let Ok(scope) = caller.dwelling_scope() {
         for (status, n) in dwellings::count_by_status(conn, &scope)? {
-            let label = DwellingStatus::parse("status", &status)
-                .map(|s| s.label())
-                .unwrap_or("onbekend");
+            let label = DwellingStatus::parse("status", &status).map(|s| s.label()).unwrap_or("onbekend");
             tiles.push((format!("woningen {label}"), n));
         }
     }
     if let Ok(scope) = caller.contingent_scope() {
         let (items, _) = contingents::list(conn, &scope, 0, 10_000)?;
-        let (cap, used): (i64, i64) = items.iter().fold((0, 0), |(c, u), k| {
-            (c + i64::from(k.cap), u + i64::from(k.used))
-        });
+        let (cap, used): (i64, i64) = items.iter().fold((0, 0), |(c, u), k| (c + i64::from(k.cap), u + i64::from(k.used)));
         tiles.push(("contingentwoningen afgesproken".into(), cap));
         tiles.push(("contingentwoningen nog vrij".into(), cap - used));
     }

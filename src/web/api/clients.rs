@@ -83,16 +83,8 @@ impl ClientInput {
                 ground_floor: self.needs.ground_floor,
                 lift: self.needs.lift,
                 wheelchair: self.needs.wheelchair,
-                exclusion_zones: self
-                    .exclusion_zones
-                    .iter()
-                    .map(|z| (z.lat, z.lon, z.radius_m))
-                    .collect(),
-                anchors: self
-                    .anchors
-                    .iter()
-                    .map(|a| (a.kind.as_str(), a.lat, a.lon))
-                    .collect(),
+                exclusion_zones: self.exclusion_zones.iter().map(|z| (z.lat, z.lon, z.radius_m)).collect(),
+                anchors: self.anchors.iter().map(|a| (a.kind.as_str(), a.lat, a.lon)).collect(),
             },
             today(),
         )
@@ -128,17 +120,10 @@ pub struct ClientView {
 }
 
 impl ClientView {
-    fn new(
-        c: Client,
-        zones: Option<Vec<ExclusionZoneRow>>,
-        anchors: Option<Vec<AnchorRow>>,
-    ) -> Self {
+    fn new(c: Client, zones: Option<Vec<ExclusionZoneRow>>, anchors: Option<Vec<AnchorRow>>) -> Self {
         let today = today();
         ClientView {
-            waiting_days: c
-                .ready_since
-                .filter(|_| c.status == "ready" || c.status == "proposed")
-                .map(|d| (today - d).num_days()),
+            waiting_days: c.ready_since.filter(|_| c.status == "ready" || c.status == "proposed").map(|d| (today - d).num_days()),
             id: c.id,
             provider_id: c.provider_id,
             reference: c.reference,
@@ -161,24 +146,9 @@ impl ClientView {
             version: c.version,
             created_at: c.created_at,
             updated_at: c.updated_at,
-            exclusion_zones: zones.map(|zs| {
-                zs.into_iter()
-                    .map(|z| ZoneInput {
-                        lat: z.lat,
-                        lon: z.lon,
-                        radius_m: z.radius_m.into(),
-                    })
-                    .collect()
-            }),
-            anchors: anchors.map(|a| {
-                a.into_iter()
-                    .map(|a| AnchorInput {
-                        kind: a.kind,
-                        lat: a.lat,
-                        lon: a.lon,
-                    })
-                    .collect()
-            }),
+            exclusion_zones: zones
+                .map(|zs| zs.into_iter().map(|z| ZoneInput { lat: z.lat, lon: z.lon, radius_m: z.radius_m.into() }).collect()),
+            anchors: anchors.map(|a| a.into_iter().map(|a| AnchorInput { kind: a.kind, lat: a.lat, lon: a.lon }).collect()),
         }
     }
 }
@@ -189,11 +159,7 @@ fn one(r: ClientRecord, status: StatusCode) -> HttpResponse {
     if status == StatusCode::CREATED {
         resp.insert_header((header::LOCATION, format!("/api/v1/clients/{}", r.client.id)));
     }
-    resp.json(ClientView::new(
-        r.client,
-        Some(r.exclusion_zones),
-        Some(r.anchors),
-    ))
+    resp.json(ClientView::new(r.client, Some(r.exclusion_zones), Some(r.anchors)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -233,26 +199,15 @@ pub async fn list(
 /// Registers a client under a new pseudonymous reference (providers only).
 #[utoipa::path(tag = "clients", request_body = ClientInput, responses((status = 201, body = ClientView), (status = 422, body = Problem)))]
 #[post("/clients")]
-pub async fn create(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    body: ApiJson<ClientInput>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, Auth(caller): Auth, body: ApiJson<ClientInput>) -> Result<HttpResponse, ApiError> {
     let c = body.0.parse()?;
-    let r = state
-        .db
-        .run(move |conn| wf::register(conn, &caller, &c))
-        .await?;
+    let r = state.db.run(move |conn| wf::register(conn, &caller, &c)).await?;
     Ok(one(r, StatusCode::CREATED))
 }
 
 #[utoipa::path(tag = "clients", responses((status = 200, body = ClientView), (status = 404, body = Problem)))]
 #[get("/clients/{id}")]
-pub async fn get(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let r = state.db.run(move |c| wf::get(c, &caller, id)).await?;
     Ok(one(r, StatusCode::OK))
@@ -273,10 +228,7 @@ pub async fn update(
     let version = if_match(&req)?;
     let c = body.0.parse()?;
     let id = id.into_inner();
-    let r = state
-        .db
-        .run(move |conn| wf::update(conn, &caller, id, version, &c))
-        .await?;
+    let r = state.db.run(move |conn| wf::update(conn, &caller, id, version, &c)).await?;
     Ok(one(r, StatusCode::OK))
 }
 
@@ -297,10 +249,7 @@ pub async fn ready(
     body: ApiJson<ReadyInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, since) = (id.into_inner(), body.0.ready_since);
-    let r = state
-        .db
-        .run(move |c| wf::flag_ready(c, &caller, id, since, today()))
-        .await?;
+    let r = state.db.run(move |c| wf::flag_ready(c, &caller, id, since, today())).await?;
     Ok(one(r, StatusCode::OK))
 }
 
@@ -321,21 +270,14 @@ pub async fn pause(
     body: ApiJson<PauseInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, until) = (id.into_inner(), body.0.until);
-    let r = state
-        .db
-        .run(move |c| wf::pause(c, &caller, id, until, today()))
-        .await?;
+    let r = state.db.run(move |c| wf::pause(c, &caller, id, until, today())).await?;
     Ok(one(r, StatusCode::OK))
 }
 
 /// Ends a pause early.
 #[utoipa::path(tag = "clients", responses((status = 200, body = ClientView), (status = 409, body = Problem)))]
 #[post("/clients/{id}/resume")]
-pub async fn resume(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn resume(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let r = state.db.run(move |c| wf::resume(c, &caller, id)).await?;
     Ok(one(r, StatusCode::OK))
@@ -344,11 +286,7 @@ pub async fn resume(
 /// Withdraws the client from the table.
 #[utoipa::path(tag = "clients", responses((status = 200, body = ClientView), (status = 409, body = Problem)))]
 #[post("/clients/{id}/withdraw")]
-pub async fn withdraw(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn withdraw(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let r = state.db.run(move |c| wf::withdraw(c, &caller, id)).await?;
     Ok(one(r, StatusCode::OK))

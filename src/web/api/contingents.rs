@@ -59,11 +59,7 @@ impl From<Contingent> for ContingentView {
 
 #[utoipa::path(tag = "contingents", params(PageQuery), responses((status = 200, body = PageOf<ContingentView>), (status = 403, body = Problem)))]
 #[get("/contingents")]
-pub async fn list(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    p: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: web::Data<AppState>, Auth(caller): Auth, p: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     let page = p.page()?;
     let paged = state.db.run(move |c| wf::list(c, &caller, page)).await?;
     Ok(HttpResponse::Ok().json(PageOf::from(paged, ContingentView::from)))
@@ -72,38 +68,18 @@ pub async fn list(
 /// Records a contingent agreement (coordinators and admins).
 #[utoipa::path(tag = "contingents", request_body = ContingentInput, responses((status = 201, body = ContingentView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/contingents")]
-pub async fn create(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    body: ApiJson<ContingentInput>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, Auth(caller): Auth, body: ApiJson<ContingentInput>) -> Result<HttpResponse, ApiError> {
     let i = body.0;
-    let c = NewContingent::parse(
-        &i.municipality,
-        i.corporation_id,
-        i.period_start,
-        i.period_end,
-        i.cap,
-    )?;
-    let created = state
-        .db
-        .run(move |conn| wf::create(conn, &caller, &c))
-        .await?;
+    let c = NewContingent::parse(&i.municipality, i.corporation_id, i.period_start, i.period_end, i.cap)?;
+    let created = state.db.run(move |conn| wf::create(conn, &caller, &c)).await?;
     Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/contingents/{}", created.id),
-        ))
+        .insert_header((header::LOCATION, format!("/api/v1/contingents/{}", created.id)))
         .json(ContingentView::from(created)))
 }
 
 #[utoipa::path(tag = "contingents", responses((status = 200, body = ContingentView), (status = 404, body = Problem)))]
 #[get("/contingents/{id}")]
-pub async fn get(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let c = state.db.run(move |conn| wf::get(conn, &caller, id)).await?;
     Ok(HttpResponse::Ok().json(ContingentView::from(c)))
@@ -119,9 +95,6 @@ pub async fn set_cap(
     body: ApiJson<CapInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, cap) = (id.into_inner(), body.0.cap);
-    let c = state
-        .db
-        .run(move |conn| wf::set_cap(conn, &caller, id, cap))
-        .await?;
+    let c = state.db.run(move |conn| wf::set_cap(conn, &caller, id, cap)).await?;
     Ok(HttpResponse::Ok().json(ContingentView::from(c)))
 }

@@ -188,11 +188,7 @@ pub async fn list(
 #[utoipa::path(tag = "dwellings", request_body = DwellingInput,
     responses((status = 201, body = DwellingView), (status = 422, body = Problem), (status = 403, body = Problem)))]
 #[post("/dwellings")]
-pub async fn create(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    body: ApiJson<DwellingInput>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, Auth(caller): Auth, body: ApiJson<DwellingInput>) -> Result<HttpResponse, ApiError> {
     let d = NewDwelling::try_from(&body.0)?;
     let created = state.db.run(move |c| wf::create(c, &caller, &d)).await?;
     Ok(one(created, actix_web::http::StatusCode::CREATED))
@@ -209,12 +205,7 @@ pub async fn create_batch(
     body: ApiJson<Vec<DwellingInput>>,
 ) -> Result<HttpResponse, ApiError> {
     if body.0.is_empty() || body.0.len() > 1000 {
-        return Err(vec![crate::domain::FieldError::new(
-            "body",
-            "length",
-            "stuur 1 tot 1000 woningen",
-        )]
-        .into());
+        return Err(vec![crate::domain::FieldError::new("body", "length", "stuur 1 tot 1000 woningen")].into());
     }
     let mut errs = Vec::new();
     let mut ds = Vec::new();
@@ -230,25 +221,13 @@ pub async fn create_batch(
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let created = state
-        .db
-        .run(move |c| wf::create_many(c, &caller, &ds))
-        .await?;
-    Ok(HttpResponse::Created().json(
-        created
-            .into_iter()
-            .map(DwellingView::from)
-            .collect::<Vec<_>>(),
-    ))
+    let created = state.db.run(move |c| wf::create_many(c, &caller, &ds)).await?;
+    Ok(HttpResponse::Created().json(created.into_iter().map(DwellingView::from).collect::<Vec<_>>()))
 }
 
 #[utoipa::path(tag = "dwellings", responses((status = 200, body = DwellingView), (status = 404, body = Problem)))]
 #[get("/dwellings/{id}")]
-pub async fn get(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let d = state.db.run(move |c| wf::get(c, &caller, id)).await?;
     Ok(one(d, actix_web::http::StatusCode::OK))
@@ -270,21 +249,14 @@ pub async fn update(
     let version = if_match(&req)?;
     let d = NewDwelling::try_from(&body.0)?;
     let id = id.into_inner();
-    let updated = state
-        .db
-        .run(move |c| wf::update(c, &caller, id, version, &d))
-        .await?;
+    let updated = state.db.run(move |c| wf::update(c, &caller, id, version, &d)).await?;
     Ok(one(updated, actix_web::http::StatusCode::OK))
 }
 
 /// Publishes a draft: from now on the matcher may propose it.
 #[utoipa::path(tag = "dwellings", responses((status = 200, body = DwellingView), (status = 409, body = Problem)))]
 #[post("/dwellings/{id}/publish")]
-pub async fn publish(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn publish(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let d = state.db.run(move |c| wf::publish(c, &caller, id)).await?;
     Ok(one(d, actix_web::http::StatusCode::OK))
@@ -293,11 +265,7 @@ pub async fn publish(
 /// Withdraws a draft or published dwelling.
 #[utoipa::path(tag = "dwellings", responses((status = 200, body = DwellingView), (status = 409, body = Problem)))]
 #[post("/dwellings/{id}/withdraw")]
-pub async fn withdraw(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn withdraw(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let d = state.db.run(move |c| wf::withdraw(c, &caller, id)).await?;
     Ok(one(d, actix_web::http::StatusCode::OK))

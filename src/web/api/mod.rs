@@ -21,12 +21,7 @@ pub struct PageOf<T> {
 
 impl<T> PageOf<T> {
     pub fn from<R>(p: Paged<R>, f: impl Fn(R) -> T) -> Self {
-        PageOf {
-            items: p.items.into_iter().map(f).collect(),
-            page: p.page.page,
-            per_page: p.page.per_page,
-            total: p.total,
-        }
+        PageOf { items: p.items.into_iter().map(f).collect(), page: p.page.page, per_page: p.page.per_page, total: p.total }
     }
 }
 

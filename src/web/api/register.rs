@@ -51,10 +51,7 @@ pub async fn municipalities(
 ) -> Result<HttpResponse, ApiError> {
     let page = p.page()?;
     let search = q.into_inner().search;
-    let paged = state
-        .db
-        .run(move |c| wf::search_municipalities(c, &caller, search.as_deref(), page))
-        .await?;
+    let paged = state.db.run(move |c| wf::search_municipalities(c, &caller, search.as_deref(), page)).await?;
     Ok(HttpResponse::Ok().json(PageOf::from(paged, MunicipalityView::from)))
 }
 
@@ -67,31 +64,17 @@ pub struct LocateQuery {
 /// The municipality a point lies in; 422 for a point outside the Netherlands.
 #[utoipa::path(tag = "register", params(LocateQuery), responses((status = 200, body = MunicipalityView), (status = 422, body = Problem)))]
 #[get("/municipalities/locate")]
-pub async fn locate(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    q: web::Query<LocateQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn locate(state: web::Data<AppState>, Auth(caller): Auth, q: web::Query<LocateQuery>) -> Result<HttpResponse, ApiError> {
     let LocateQuery { lat, lon } = q.into_inner();
-    let m = state
-        .db
-        .run(move |c| wf::locate(c, &caller, lat, lon))
-        .await?;
+    let m = state.db.run(move |c| wf::locate(c, &caller, lat, lon)).await?;
     Ok(HttpResponse::Ok().json(MunicipalityView::from(m)))
 }
 
 #[utoipa::path(tag = "register", responses((status = 200, body = MunicipalityView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[get("/municipalities/{code}")]
-pub async fn municipality(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    code: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn municipality(state: web::Data<AppState>, Auth(caller): Auth, code: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
-    let m = state
-        .db
-        .run(move |c| wf::municipality(c, &caller, &code))
-        .await?;
+    let m = state.db.run(move |c| wf::municipality(c, &caller, &code)).await?;
     Ok(HttpResponse::Ok().json(MunicipalityView::from(m)))
 }
 
@@ -106,12 +89,7 @@ pub struct OrganisationView {
 
 impl From<Organisation> for OrganisationView {
     fn from(o: Organisation) -> Self {
-        OrganisationView {
-            id: o.id,
-            kind: o.kind,
-            name: o.name,
-            municipality: o.municipality_code,
-        }
+        OrganisationView { id: o.id, kind: o.kind, name: o.name, municipality: o.municipality_code }
     }
 }
 
@@ -129,15 +107,8 @@ pub async fn organisations(
     q: web::Query<OrganisationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = q.into_inner().kind;
-    let orgs = state
-        .db
-        .run(move |c| wf::organisations(c, &caller, kind.as_deref()))
-        .await?;
-    Ok(HttpResponse::Ok().json(
-        orgs.into_iter()
-            .map(OrganisationView::from)
-            .collect::<Vec<_>>(),
-    ))
+    let orgs = state.db.run(move |c| wf::organisations(c, &caller, kind.as_deref())).await?;
+    Ok(HttpResponse::Ok().json(orgs.into_iter().map(OrganisationView::from).collect::<Vec<_>>()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -159,10 +130,7 @@ pub async fn create_organisation(
 ) -> Result<HttpResponse, ApiError> {
     let i = body.0;
     let kind = OrgKind::parse("kind", &i.kind).map_err(|e| vec![e])?;
-    let o = state
-        .db
-        .run(move |c| wf::create_organisation(c, &caller, kind, &i.name, i.municipality.as_deref()))
-        .await?;
+    let o = state.db.run(move |c| wf::create_organisation(c, &caller, kind, &i.name, i.municipality.as_deref())).await?;
     Ok(HttpResponse::Created().json(OrganisationView::from(o)))
 }
 
@@ -183,10 +151,7 @@ pub struct MeView {
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, Auth(caller): Auth) -> Result<HttpResponse, ApiError> {
     let c2 = caller.clone();
-    let region = state
-        .db
-        .run(move |c| wf::region_municipalities(c, &c2))
-        .await?;
+    let region = state.db.run(move |c| wf::region_municipalities(c, &c2)).await?;
     Ok(HttpResponse::Ok().json(MeView {
         user_id: caller.user_id,
         username: caller.username,
@@ -214,16 +179,9 @@ pub struct TokenView {
 /// A new API token acting as the caller, for a machine client.
 #[utoipa::path(tag = "register", request_body = TokenInput, responses((status = 201, body = TokenView)))]
 #[post("/tokens")]
-pub async fn create_token(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    body: ApiJson<TokenInput>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_token(state: web::Data<AppState>, Auth(caller): Auth, body: ApiJson<TokenInput>) -> Result<HttpResponse, ApiError> {
     let name = body.0.name;
-    let token = state
-        .db
-        .run(move |c| auth::create_api_token(c, &caller, &name))
-        .await?;
+    let token = state.db.run(move |c| auth::create_api_token(c, &caller, &name)).await?;
     Ok(HttpResponse::Created().json(TokenView { token }))
 }
 

@@ -1,0 +1,13 @@
+//! One integration-test binary: the real service over HTTP, every test against SQLite and
+//! against a throw-away PostgreSQL.
+
+mod helpers;
+
+mod access;
+mod clients;
+mod constraints;
+mod contingents;
+mod dwellings;
+mod pages;
+mod register;
+mod validation;
