@@ -63,6 +63,78 @@ struct RawConfig {
     session_hours: u32,
     body_limit_bytes: usize,
     pool_size: u32,
+    /// Local hour (Europe/Amsterdam) at which daily digests go out.
+    digest_hour: u32,
+    notify_interval_seconds: u64,
+    mail_max_attempts: i32,
+    mail_retry_base_seconds: i64,
+    /// Run the notification worker inside `serve` (off when cron runs `notify --once`).
+    notify_worker: bool,
+    smtp: Option<SmtpRaw>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmtpRaw {
+    host: String,
+    port: Option<u16>,
+    #[serde(default = "default_security")]
+    security: String,
+    username: Option<String>,
+    password: Option<String>,
+    from: String,
+}
+
+fn default_security() -> String {
+    "starttls".into()
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain SMTP; only for a relay on the same host or in tests.
+    None,
+    StartTls,
+    /// Implicit TLS (SMTPS, port 465).
+    Tls,
+}
+
+/// A secret that never shows in logs or debug output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub credentials: Option<(String, Secret)>,
+    /// The sender address, e.g. `Uitstroomtafel <noreply@example.org>`.
+    pub from: String,
+}
+
+/// The notification worker's settings.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    /// `None`: mails wait in the outbox until SMTP is configured.
+    pub smtp: Option<SmtpConfig>,
+    pub digest_hour: u32,
+    pub interval_seconds: u64,
+    pub max_attempts: i32,
+    pub retry_base_seconds: i64,
+    pub run_worker: bool,
 }
 
 impl Default for RawConfig {
@@ -75,6 +147,12 @@ impl Default for RawConfig {
             session_hours: 8,
             body_limit_bytes: 256 * 1024,
             pool_size: 8,
+            digest_hour: 7,
+            notify_interval_seconds: 30,
+            mail_max_attempts: 8,
+            mail_retry_base_seconds: 60,
+            notify_worker: true,
+            smtp: None,
         }
     }
 }
@@ -92,6 +170,7 @@ pub struct Config {
     pub session_hours: u32,
     pub body_limit_bytes: usize,
     pub pool_size: u32,
+    pub notify: NotifyConfig,
 }
 
 /// Command-line overrides, applied last.
@@ -118,7 +197,7 @@ impl Config {
         }
         let mut figment = Figment::from(Serialized::defaults(RawConfig::default()))
             .merge(Toml::file(&path))
-            .merge(Env::prefixed("UITSTROOMTAFEL_").ignore(NOT_SETTINGS));
+            .merge(Env::prefixed("UITSTROOMTAFEL_").ignore(NOT_SETTINGS).split("__"));
         if let Some(db) = &overrides.database_url {
             figment = figment.merge(("database_url", db));
         }
@@ -145,7 +224,28 @@ impl Config {
         if !(1..=64).contains(&raw.pool_size) {
             return Err(format!("pool_size: {} must be between 1 and 64", raw.pool_size));
         }
+        if raw.digest_hour > 23 {
+            return Err(format!("digest_hour: {} must be an hour from 0 to 23", raw.digest_hour));
+        }
+        if !(1..=3600).contains(&raw.notify_interval_seconds) {
+            return Err(format!("notify_interval_seconds: {} must be between 1 and 3600", raw.notify_interval_seconds));
+        }
+        if !(1..=30).contains(&raw.mail_max_attempts) {
+            return Err(format!("mail_max_attempts: {} must be between 1 and 30", raw.mail_max_attempts));
+        }
+        if !(1..=86_400).contains(&raw.mail_retry_base_seconds) {
+            return Err(format!("mail_retry_base_seconds: {} must be between 1 and 86400", raw.mail_retry_base_seconds));
+        }
+        let smtp = raw.smtp.map(Self::check_smtp).transpose()?;
         Ok(Config {
+            notify: NotifyConfig {
+                smtp,
+                digest_hour: raw.digest_hour,
+                interval_seconds: raw.notify_interval_seconds,
+                max_attempts: raw.mail_max_attempts,
+                retry_base_seconds: raw.mail_retry_base_seconds,
+                run_worker: raw.notify_worker,
+            },
             database,
             bind,
             public_url: raw.public_url.trim_end_matches('/').to_string(),
@@ -154,6 +254,32 @@ impl Config {
             body_limit_bytes: raw.body_limit_bytes,
             pool_size: raw.pool_size,
         })
+    }
+
+    fn check_smtp(raw: SmtpRaw) -> Result<SmtpConfig, String> {
+        let security = match raw.security.as_str() {
+            "none" => SmtpSecurity::None,
+            "starttls" => SmtpSecurity::StartTls,
+            "tls" => SmtpSecurity::Tls,
+            other => return Err(format!("smtp.security: '{other}' must be none, starttls or tls")),
+        };
+        if raw.host.trim().is_empty() {
+            return Err("smtp.host: must name the mail server".into());
+        }
+        if raw.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!("smtp.from: '{}' is not a mail address such as Uitstroomtafel <noreply@example.org>", raw.from));
+        }
+        let credentials = match (raw.username, raw.password) {
+            (Some(u), Some(p)) => Some((u, Secret(p))),
+            (None, None) => None,
+            _ => return Err("smtp.username and smtp.password go together".into()),
+        };
+        let port = raw.port.unwrap_or(match security {
+            SmtpSecurity::None => 25,
+            SmtpSecurity::StartTls => 587,
+            SmtpSecurity::Tls => 465,
+        });
+        Ok(SmtpConfig { host: raw.host, port, security, credentials, from: raw.from })
     }
 
     /// The defaults with another database and bind address; for tests and tools.
@@ -198,6 +324,27 @@ mod tests {
         std::fs::write(&f, "bind = \"localhost\"\n").unwrap();
         let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
         assert!(e.starts_with("bind:"), "{e}");
+    }
+
+    #[test]
+    fn smtp_settings_are_checked_and_the_password_hidden() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(
+            &f,
+            "[smtp]\nhost = \"mail.example.org\"\nfrom = \"Tafel <noreply@example.org>\"\nusername = \"u\"\npassword = \"geheim\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f), &Overrides::default()).unwrap();
+        let smtp = c.notify.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.security), (587, SmtpSecurity::StartTls));
+        assert!(!format!("{smtp:?}").contains("geheim"));
+        std::fs::write(&f, "[smtp]\nhost = \"m\"\nfrom = \"x\"\n").unwrap();
+        assert!(Config::load(Some(&f), &Overrides::default()).unwrap_err().starts_with("smtp.from"));
+        std::fs::write(&f, "[smtp]\nhost = \"m\"\nfrom = \"a@b.nl\"\nsecurity = \"ssl\"\n").unwrap();
+        assert!(Config::load(Some(&f), &Overrides::default()).unwrap_err().starts_with("smtp.security"));
+        std::fs::write(&f, "digest_hour = 24\n").unwrap();
+        assert!(Config::load(Some(&f), &Overrides::default()).unwrap_err().starts_with("digest_hour"));
     }
 
     #[test]

@@ -37,6 +37,12 @@ enum Command {
     Migrate,
     /// Load the demo data into an empty database.
     Demo,
+    /// Run the notification worker once (for cron): escalations, digests, due mails.
+    Notify {
+        /// One pass, then exit.
+        #[arg(long)]
+        once: bool,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -98,6 +104,25 @@ fn run(cli: Cli) -> Result<(), String> {
             let loaded = uitstroomtafel::demo::load(&mut conn)?;
             println!("{}", if loaded { "demo data loaded" } else { "demo data was already there" });
             print_logins();
+            Ok(())
+        }
+        Command::Notify { once } => {
+            if !once {
+                return Err("notify runs one pass; use --once (serve runs the worker continuously)".into());
+            }
+            let db = Db::open(&config.database, 1).map_err(|e| e.to_string())?;
+            db.migrate().map_err(|e| e.to_string())?;
+            let mailer = config.notify.smtp.as_ref().map(uitstroomtafel::notify::mail::Mailer::new).transpose()?;
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let report = uitstroomtafel::notify::worker::run_once(
+                &mut conn,
+                mailer.as_ref(),
+                &config.notify,
+                &config.public_url,
+                uitstroomtafel::store::now(),
+            )
+            .map_err(|e| e.to_string())?;
+            println!("{report:?}");
             Ok(())
         }
         Command::User { command: UserCommand::Add { username, role, organisation, email } } => {

@@ -2,6 +2,7 @@
 //! database, optionally load the demo, bind (port 0 picks a free port), and run.
 
 use crate::config::Config;
+use crate::notify::{mail::Mailer, worker};
 use crate::store::{organisations, Db, StoreError};
 use crate::web::{self, AppState};
 use actix_web::dev::Server;
@@ -15,7 +16,7 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: std::net::SocketAddr, source: std::io::Error },
-    #[error("demo data: {0}")]
+    #[error("{0}")]
     Demo(String),
 }
 
@@ -37,6 +38,9 @@ impl Application {
         let is_demo = db.run(|c| organisations::is_demo(c).map_err(StoreError::from)).await?;
         let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind { addr: config.bind, source })?;
         let port = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?.port();
+        if config.notify.run_worker {
+            spawn_worker(db.clone(), &config).map_err(StartError::Demo)?;
+        }
         let state = actix_web::web::Data::new(AppState { db: db.clone(), config: Arc::new(config), is_demo });
         let openapi = Arc::new(web::openapi());
         let server = HttpServer::new(move || web::app(state.clone(), openapi.clone()))
@@ -61,4 +65,28 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Runs the notification worker every `interval_seconds` for as long as the service runs.
+fn spawn_worker(db: Db, config: &Config) -> Result<(), String> {
+    let mailer = config.notify.smtp.as_ref().map(Mailer::new).transpose()?.map(Arc::new);
+    if mailer.is_none() {
+        tracing::warn!("no [smtp] configured: notifications show in the service, mails wait in the outbox");
+    }
+    let cfg = config.notify.clone();
+    let public_url = config.public_url.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(cfg.interval_seconds));
+        loop {
+            tick.tick().await;
+            let (mailer, cfg, url) = (mailer.clone(), cfg.clone(), public_url.clone());
+            let result = db.run(move |c| worker::run_once(c, mailer.as_deref(), &cfg, &url, crate::store::now())).await;
+            match result {
+                Ok(r) if r != worker::Report::default() => tracing::info!(?r, "notification worker"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "notification worker failed"),
+            }
+        }
+    });
+    Ok(())
 }

@@ -4,8 +4,9 @@
 mod client;
 mod codes;
 mod dwelling;
-mod kinds;
+pub(crate) mod kinds;
 mod place;
+mod policy;
 mod roles;
 
 pub use client::ClientFields;
@@ -14,8 +15,10 @@ pub use codes::{MunicipalityCode, Postcode};
 pub(crate) use dwelling::parse_text;
 pub use dwelling::DwellingFields;
 pub use dwelling::{DwellingKind, DwellingStatus, NewDwelling};
+pub(crate) use kinds::text_enum;
 pub use kinds::{HouseholdSize, RentCents, Rooms, SupportLevel, Urgency};
 pub use place::Coordinates;
+pub use policy::RegionPolicy;
 pub use roles::{OrgKind, Role};
 
 /// One broken rule of one input field. `rule` is a stable machine name, `message`

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod contingents;
 pub mod dwellings;
 pub mod municipalities;
+pub mod notifications;
 pub mod organisations;
 pub mod rows;
 pub mod schema;

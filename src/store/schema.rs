@@ -138,6 +138,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        escalated_on -> Nullable<Date>,
     }
 }
 
@@ -214,6 +215,9 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        message_id -> Nullable<Text>,
+        subject -> Text,
+        claimed_until -> Nullable<Timestamp>,
     }
 }
 
@@ -229,6 +233,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> Integer,
+        user_id -> Integer,
+        kind -> Text,
+        title -> Text,
+        link -> Text,
+        delivery -> Text,
+        created_at -> Timestamp,
+        digested_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id, kind) {
+        user_id -> Integer,
+        kind -> Text,
+        delivery -> Text,
+    }
+}
+
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(organisations -> regions (region_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -255,4 +281,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     leases,
     outbox,
     audit_log,
+    notifications,
+    notification_preferences,
 );

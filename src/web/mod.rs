@@ -27,7 +27,7 @@ pub struct AppState {
 /// The API handlers, registered once for the server and once for the OpenAPI document,
 /// so the document always matches what is served.
 fn api_v1(cfg: &mut ServiceConfig) {
-    use api::{clients, contingents, dwellings, register};
+    use api::{clients, contingents, dwellings, notifications, register};
     cfg.service(register::me)
         .service(register::create_token)
         .service(register::locate)
@@ -54,7 +54,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(contingents::list)
         .service(contingents::create)
         .service(contingents::get)
-        .service(contingents::set_cap);
+        .service(contingents::set_cap)
+        .service(notifications::recent)
+        .service(notifications::preferences)
+        .service(notifications::set_preferences)
+        .service(notifications::outbox);
 }
 
 #[derive(utoipa::OpenApi)]

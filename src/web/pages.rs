@@ -3,7 +3,9 @@
 use super::error::ApiError;
 use super::extract::SESSION_COOKIE;
 use super::AppState;
-use crate::workflow::{self, auth, register, Caller};
+use crate::notify::Delivery;
+use crate::store::notifications::NotificationRow;
+use crate::workflow::{self, auth, notifications, register, Caller};
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -15,6 +17,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
+        .route("/voorkeuren", web::get().to(preferences_form))
+        .route("/voorkeuren", web::post().to(save_preferences))
         .route("/static/app.css", web::get().to(stylesheet));
 }
 
@@ -35,6 +39,26 @@ struct HomePage {
     organisation: String,
     csrf_token: String,
     tiles: Vec<(String, i64)>,
+    notifications: Vec<NotificationRow>,
+}
+
+#[derive(Template)]
+#[template(path = "preferences.html")]
+struct PreferencesPage {
+    is_demo: bool,
+    username: String,
+    role_label: &'static str,
+    organisation: String,
+    csrf_token: String,
+    rows: Vec<PreferenceRow>,
+    saved: bool,
+    error: Option<String>,
+}
+
+struct PreferenceRow {
+    kind: &'static str,
+    label: &'static str,
+    options: Vec<(&'static str, &'static str, bool)>,
 }
 
 fn html(status: actix_web::http::StatusCode, t: impl Template) -> HttpResponse {
@@ -64,7 +88,8 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         return Ok(redirect("/login"));
     };
     let c2 = caller.clone();
-    let tiles = state.db.run(move |c| register::overview(c, &c2)).await?;
+    let (tiles, notifications) =
+        state.db.run(move |c| Ok::<_, workflow::Error>((register::overview(c, &c2)?, notifications::recent(c, &c2, 10)?))).await?;
     Ok(html(
         actix_web::http::StatusCode::OK,
         HomePage {
@@ -74,8 +99,69 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
             organisation: caller.organisation_name,
             csrf_token,
             tiles,
+            notifications,
         },
     ))
+}
+
+async fn render_preferences(
+    state: &AppState,
+    caller: Caller,
+    csrf_token: String,
+    saved: bool,
+    error: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let c2 = caller.clone();
+    let prefs = state.db.run(move |c| notifications::preferences(c, &c2)).await?;
+    let rows = prefs
+        .into_iter()
+        .map(|(k, current)| PreferenceRow {
+            kind: k.as_str(),
+            label: k.label(),
+            options: Delivery::ALL.iter().filter(|d| k.allows(**d)).map(|d| (d.as_str(), d.label(), *d == current)).collect(),
+        })
+        .collect();
+    let status = if error.is_some() { actix_web::http::StatusCode::UNPROCESSABLE_ENTITY } else { actix_web::http::StatusCode::OK };
+    Ok(html(
+        status,
+        PreferencesPage {
+            is_demo: state.is_demo,
+            username: caller.username,
+            role_label: caller.role.label(),
+            organisation: caller.organisation_name,
+            csrf_token,
+            rows,
+            saved,
+            error,
+        },
+    ))
+}
+
+async fn preferences_form(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let Some((caller, csrf)) = viewer(&state, &req).await? else { return Ok(redirect("/login")) };
+    render_preferences(&state, caller, csrf, false, None).await
+}
+
+async fn save_preferences(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let Some((caller, csrf)) = viewer(&state, &req).await? else { return Ok(redirect("/login")) };
+    let mut fields = form.into_inner();
+    let token = fields.iter().position(|(k, _)| k == "csrf_token").map(|i| fields.remove(i).1);
+    if token.as_deref() != Some(csrf.as_str()) {
+        return Err(ApiError::Csrf);
+    }
+    let c2 = caller.clone();
+    match state.db.run(move |c| notifications::set_preferences(c, &c2, &fields)).await {
+        Ok(_) => render_preferences(&state, caller, csrf, true, None).await,
+        Err(workflow::Error::Invalid(errs)) => {
+            let msg = errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
+            render_preferences(&state, caller, csrf, false, Some(msg)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn login_form(state: web::Data<AppState>) -> HttpResponse {

@@ -32,6 +32,7 @@ pub enum Capability {
     ReadRegister,
     WriteOrganisations,
     ReadAudit,
+    ReadOutbox,
 }
 
 /// The roles that hold a capability.
@@ -49,6 +50,7 @@ pub fn allowed_roles(cap: Capability) -> &'static [Role] {
         ReadRegister => &[Coordinator, Admin, Corporation, Provider, Municipality],
         WriteOrganisations => &[Admin],
         ReadAudit => &[Admin],
+        ReadOutbox => &[Admin],
     }
 }
 

@@ -3,7 +3,8 @@
 
 use super::access::Capability;
 use super::{Caller, Error, Page, Paged};
-use crate::domain::{ClientStatus, FieldError, NewClient, ReferenceCode, Urgency};
+use crate::domain::{ClientStatus, FieldError, NewClient, ReferenceCode, Role, Urgency};
+use crate::notify::{self, Audience, Event, EventKind};
 use crate::store::clients::{self as q, ClientFilter};
 use crate::store::rows::{AnchorRow, Client, ClientNeedsRow, ExclusionZoneRow};
 use crate::store::{audit, municipalities, Conn};
@@ -113,6 +114,7 @@ fn transition(
     to: ClientStatus,
     action: &'static str,
     dates: impl FnOnce(&Client) -> (Option<NaiveDate>, Option<NaiveDate>),
+    then: impl FnOnce(&mut Conn, &Client) -> diesel::QueryResult<()>,
 ) -> Result<ClientRecord, Error> {
     let current = own(conn, caller, id)?;
     let from = ClientStatus::parse("status", &current.status)?;
@@ -129,8 +131,13 @@ fn transition(
         let client = q::set_status(conn, id, from.as_str(), to.as_str(), ready_since, paused_until)?
             .ok_or_else(|| Error::Conflict("de status van de cliënt is intussen veranderd; laad opnieuw".into()))?;
         audit::record(conn, Some(caller.user_id), &format!("client.{action}"), "client", Some(id), "")?;
+        then(conn, &client)?;
         record(conn, client)
     })
+}
+
+fn nothing(_: &mut Conn, _: &Client) -> diesel::QueryResult<()> {
+    Ok(())
 }
 
 /// Flags the client *uitstroomklaar* from `since`: a date that has passed or is today.
@@ -145,7 +152,25 @@ pub fn flag_ready(conn: &mut Conn, caller: &Caller, id: i32, since: NaiveDate, t
     if since < today - chrono::Duration::days(5 * 365) {
         return Err(Error::invalid("ready_since", "range", "uitstroomklaar ligt meer dan vijf jaar terug; controleer de datum"));
     }
-    transition(conn, caller, id, ClientStatus::Ready, "ready", |_| (Some(since), None))
+    transition(
+        conn,
+        caller,
+        id,
+        ClientStatus::Ready,
+        "ready",
+        |_| (Some(since), None),
+        |conn, c| {
+            let event = Event {
+                kind: EventKind::ClientReady,
+                region_id: caller.region_id,
+                // The pseudonymous reference only: no needs, no household.
+                title: format!("Cliënt {} is uitstroomklaar", c.reference),
+                link: format!("/api/v1/clients/{}", c.id),
+                to: vec![Audience::Role(Role::Coordinator)],
+            };
+            notify::emit(conn, &event).map(|_| ())
+        },
+    )
 }
 
 /// Parks the client until a later date (crisis, admission, treatment); parked clients
@@ -157,18 +182,18 @@ pub fn pause(conn: &mut Conn, caller: &Caller, id: i32, until: NaiveDate, today:
     if until > today + chrono::Duration::days(366) {
         return Err(Error::invalid("until", "range", "een pauze duurt ten hoogste een jaar"));
     }
-    transition(conn, caller, id, ClientStatus::Paused, "pause", |c| (c.ready_since, Some(until)))
+    transition(conn, caller, id, ClientStatus::Paused, "pause", |c| (c.ready_since, Some(until)), nothing)
 }
 
 /// Ends a pause: back to ready when the client was ready before, else to registered.
 pub fn resume(conn: &mut Conn, caller: &Caller, id: i32) -> Result<ClientRecord, Error> {
     let current = own(conn, caller, id)?;
     let to = if current.ready_since.is_some() { ClientStatus::Ready } else { ClientStatus::Registered };
-    transition(conn, caller, id, to, "resume", |c| (c.ready_since, None))
+    transition(conn, caller, id, to, "resume", |c| (c.ready_since, None), nothing)
 }
 
 pub fn withdraw(conn: &mut Conn, caller: &Caller, id: i32) -> Result<ClientRecord, Error> {
-    transition(conn, caller, id, ClientStatus::Withdrawn, "withdraw", |c| (c.ready_since, None))
+    transition(conn, caller, id, ClientStatus::Withdrawn, "withdraw", |c| (c.ready_since, None), nothing)
 }
 
 /// One client record; the read is audited.

@@ -3,7 +3,8 @@
 
 use super::access::Capability;
 use super::{Caller, Error, Page, Paged};
-use crate::domain::{FieldError, MunicipalityCode, OrgKind};
+use crate::domain::{FieldError, MunicipalityCode, OrgKind, RegionPolicy, Role};
+use crate::notify::{self, Audience, Event, EventKind};
 use crate::store::contingents as q;
 use crate::store::rows::{Contingent, NewContingentRow};
 use crate::store::{audit, municipalities, organisations, Conn};
@@ -106,6 +107,7 @@ pub fn set_cap(conn: &mut Conn, caller: &Caller, id: i32, cap: i64) -> Result<Co
     conn.transaction(|conn| {
         let updated = q::set_cap(conn, id, cap)?;
         audit::record(conn, Some(caller.user_id), "contingent.cap", "contingent", Some(id), &format!("{} -> {}", current.cap, cap))?;
+        alert_if_low(conn, &current, &updated)?;
         Ok(updated)
     })
 }
@@ -117,4 +119,28 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Contingent, Erro
 pub fn list(conn: &mut Conn, caller: &Caller, page: Page) -> Result<Paged<Contingent>, Error> {
     let (items, total) = q::list(conn, &caller.contingent_scope()?, page.offset(), page.per_page)?;
     Ok(Paged { items, page, total })
+}
+
+/// Tells the municipality and the coordinators when a change brings a contingent to the
+/// policy's alert level; only on the change that crosses it, so it is said once.
+pub fn alert_if_low(conn: &mut Conn, before: &Contingent, after: &Contingent) -> diesel::QueryResult<()> {
+    let region = organisations::find_region(conn, after.region_id)?;
+    let policy = RegionPolicy::from_json(&region.policy);
+    let was_low = policy.contingent_is_low(before.cap, before.cap - before.used);
+    let remaining = after.cap - after.used;
+    if was_low || !policy.contingent_is_low(after.cap, remaining) {
+        return Ok(());
+    }
+    let corporation = organisations::find_organisation(conn, after.corporation_id)?.map(|o| o.name).unwrap_or_default();
+    let event = Event {
+        kind: EventKind::ContingentNearlyUsed,
+        region_id: after.region_id,
+        title: format!(
+            "Contingent {} met {} ({} tot {}) bijna op: nog {} van {}",
+            after.municipality_code, corporation, after.period_start, after.period_end, remaining, after.cap
+        ),
+        link: format!("/api/v1/contingents/{}", after.id),
+        to: vec![Audience::Role(Role::Coordinator), Audience::Municipality(after.municipality_code.clone())],
+    };
+    notify::emit(conn, &event).map(|_| ())
 }

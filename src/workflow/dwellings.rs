@@ -2,8 +2,9 @@
 
 use super::access::Capability;
 use super::{Caller, Error, Page, Paged};
-use crate::domain::{DwellingKind, DwellingStatus, FieldError, NewDwelling, OrgKind};
+use crate::domain::{DwellingKind, DwellingStatus, FieldError, NewDwelling, OrgKind, Role};
 use crate::geo::MunicipalityIndex;
+use crate::notify::{self, Audience, Event, EventKind};
 use crate::store::dwellings::{self as q, DwellingFilter};
 use crate::store::rows::{Dwelling, DwellingFieldsRow};
 use crate::store::{audit, municipalities, organisations, Conn};
@@ -134,8 +135,16 @@ pub fn update(conn: &mut Conn, caller: &Caller, id: i32, version: i32, d: &NewDw
     })
 }
 
-/// Moves a dwelling to `to` when its life cycle allows it.
-fn transition(conn: &mut Conn, caller: &Caller, id: i32, to: DwellingStatus, action: &'static str) -> Result<Dwelling, Error> {
+/// Moves a dwelling to `to` when its life cycle allows it; `then` runs in the same
+/// transaction (for its notifications).
+fn transition(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: i32,
+    to: DwellingStatus,
+    action: &'static str,
+    then: impl FnOnce(&mut Conn, &Dwelling) -> diesel::QueryResult<()>,
+) -> Result<Dwelling, Error> {
     let current = own(conn, caller, id)?;
     let from = DwellingStatus::parse("status", &current.status)?;
     if !from.may_become(to) {
@@ -150,16 +159,33 @@ fn transition(conn: &mut Conn, caller: &Caller, id: i32, to: DwellingStatus, act
         let d = q::set_status(conn, id, from.as_str(), to.as_str())?
             .ok_or_else(|| Error::Conflict("de status van de woning is intussen veranderd; laad haar opnieuw".into()))?;
         audit::record(conn, Some(caller.user_id), &format!("dwelling.{action}"), "dwelling", Some(id), "")?;
+        then(conn, &d)?;
         Ok(d)
     })
 }
 
+/// Publishes a draft; the coordinators hear of it (in their digest by default).
 pub fn publish(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Dwelling, Error> {
-    transition(conn, caller, id, DwellingStatus::Published, "publish")
+    transition(conn, caller, id, DwellingStatus::Published, "publish", |conn, d| {
+        let kind = DwellingKind::parse("kind", &d.kind).map(|k| k.label()).unwrap_or("woning");
+        let event = Event {
+            kind: EventKind::DwellingPublished,
+            region_id: caller.region_id,
+            title: format!("{} gepubliceerd: {} {}, {} ({} kamers)", capitalise(kind), d.street, d.house_number, d.city, d.rooms),
+            link: format!("/api/v1/dwellings/{}", d.id),
+            to: vec![Audience::Role(Role::Coordinator)],
+        };
+        notify::emit(conn, &event).map(|_| ())
+    })
 }
 
 pub fn withdraw(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Dwelling, Error> {
-    transition(conn, caller, id, DwellingStatus::Withdrawn, "withdraw")
+    transition(conn, caller, id, DwellingStatus::Withdrawn, "withdraw", |_, _| Ok(()))
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 pub fn get(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Dwelling, Error> {

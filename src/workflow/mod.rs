@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clients;
 pub mod contingents;
 pub mod dwellings;
+pub mod notifications;
 pub mod register;
 
 pub use access::Caller;
@@ -112,28 +113,49 @@ pub fn parse_int(field: &str, raw: Option<&str>, default: i64, min: i64, max: i6
 
 /// Today in the Netherlands: waiting days and readiness dates are Dutch calendar days.
 pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().with_timezone(&chrono_tz_amsterdam()).date_naive()
+    today_at(crate::store::now())
 }
 
-// CET/CEST without a time-zone database: the last Sunday of March to the last Sunday of
-// October is summer time. Only the date matters here, so the switch hour does not.
-fn chrono_tz_amsterdam() -> chrono::FixedOffset {
+/// The Dutch calendar day at a UTC moment.
+pub fn today_at(utc: chrono::NaiveDateTime) -> chrono::NaiveDate {
+    (utc + amsterdam_offset(utc.date())).date()
+}
+
+/// The UTC moment of a Dutch local hour on a day.
+pub fn local_to_utc(day: chrono::NaiveDate, hour: u32) -> chrono::NaiveDateTime {
+    day.and_hms_opt(hour, 0, 0).expect("hour below 24") - amsterdam_offset(day)
+}
+
+// CET/CEST without a time-zone database: from the last Sunday of March to the last
+// Sunday of October it is summer time. Only days and whole hours matter here, so the
+// hour of the switch itself does not.
+fn amsterdam_offset(day: chrono::NaiveDate) -> chrono::Duration {
     use chrono::Datelike;
-    let now = chrono::Utc::now().date_naive();
     let last_sunday = |month: u32| {
-        let mut d = chrono::NaiveDate::from_ymd_opt(now.year(), month, 31).expect("March and October have 31 days");
+        let mut d = chrono::NaiveDate::from_ymd_opt(day.year(), month, 31).expect("March and October have 31 days");
         while d.weekday() != chrono::Weekday::Sun {
             d = d.pred_opt().expect("no underflow in March or October");
         }
         d
     };
-    let summer = now >= last_sunday(3) && now < last_sunday(10);
-    chrono::FixedOffset::east_opt(if summer { 2 * 3600 } else { 3600 }).expect("valid offset")
+    let summer = day >= last_sunday(3) && day < last_sunday(10);
+    chrono::Duration::hours(if summer { 2 } else { 1 })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dutch_days_and_hours() {
+        let d = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        // 23:30 UTC in winter is already the next day in Arnhem.
+        assert_eq!(today_at(d(2026, 11, 24).and_hms_opt(23, 30, 0).unwrap()), d(2026, 11, 25));
+        assert_eq!(today_at(d(2026, 11, 24).and_hms_opt(22, 30, 0).unwrap()), d(2026, 11, 24));
+        // 07:00 local is 06:00 UTC in winter and 05:00 UTC in summer.
+        assert_eq!(local_to_utc(d(2026, 11, 24), 7), d(2026, 11, 24).and_hms_opt(6, 0, 0).unwrap());
+        assert_eq!(local_to_utc(d(2026, 7, 1), 7), d(2026, 7, 1).and_hms_opt(5, 0, 0).unwrap());
+    }
 
     #[test]
     fn page_defaults_and_edges() {

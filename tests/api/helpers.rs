@@ -143,6 +143,7 @@ impl TestApp {
         };
         let mut config = Config::with(url, "127.0.0.1:0".parse().unwrap());
         config.pool_size = 4;
+        config.notify.run_worker = false;
         let app = Application::build(config, demo).await.expect("the service starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();

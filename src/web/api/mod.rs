@@ -4,6 +4,7 @@
 pub mod clients;
 pub mod contingents;
 pub mod dwellings;
+pub mod notifications;
 pub mod register;
 
 use crate::workflow::{Page, Paged};

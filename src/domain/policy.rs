@@ -1,0 +1,52 @@
+use serde::{Deserialize, Serialize};
+
+/// A region's policy: the table's own rules, stored with the region as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegionPolicy {
+    /// A client ready this many days is escalated: reported, and moved up a tier.
+    pub escalation_days: i64,
+    /// Alert when the remaining part of a contingent falls to this share of its cap.
+    pub contingent_alert_ratio: f64,
+}
+
+impl Default for RegionPolicy {
+    fn default() -> Self {
+        RegionPolicy { escalation_days: 180, contingent_alert_ratio: 0.2 }
+    }
+}
+
+impl RegionPolicy {
+    /// Reads a stored policy; unknown or missing keys fall back to the defaults so an
+    /// older policy keeps working.
+    pub fn from_json(raw: &str) -> RegionPolicy {
+        serde_json::from_str(raw).unwrap_or_default()
+    }
+
+    /// Whether a contingent with `cap` and `remaining` has reached the alert level.
+    pub fn contingent_is_low(&self, cap: i32, remaining: i32) -> bool {
+        cap > 0 && f64::from(remaining) <= self.contingent_alert_ratio * f64::from(cap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_fill_missing_keys() {
+        let p = RegionPolicy::from_json(r#"{"escalation_days": 90}"#);
+        assert_eq!(p.escalation_days, 90);
+        assert_eq!(p.contingent_alert_ratio, 0.2);
+        assert_eq!(RegionPolicy::from_json("not json"), RegionPolicy::default());
+    }
+
+    #[test]
+    fn low_contingent_edges() {
+        let p = RegionPolicy::default();
+        assert!(p.contingent_is_low(10, 2));
+        assert!(!p.contingent_is_low(10, 3));
+        assert!(p.contingent_is_low(1, 0));
+        assert!(!p.contingent_is_low(0, 0), "an empty agreement is not an alert");
+    }
+}
