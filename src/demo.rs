@@ -100,7 +100,7 @@ pub fn load(conn: &mut Conn) -> Result<bool, String> {
     if regions > 0 {
         return Err("the database already holds a region that is not the demo; use an empty database for --demo".into());
     }
-    conn.transaction(|conn| fill(conn, crate::workflow::today())).map_err(err)?;
+    crate::store::write_tx(conn, |conn| fill(conn, crate::workflow::today())).map_err(err)?;
     Ok(true)
 }
 

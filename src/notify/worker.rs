@@ -91,7 +91,7 @@ fn escalate(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, StoreError> {
         let policy = RegionPolicy::from_json(&policy);
         let since = today - Duration::days(policy.escalation_days);
         for (client_id, reference, binding) in q::long_waiting(conn, region_id, since)? {
-            conn.transaction(|conn| {
+            crate::store::write_tx(conn, |conn| {
                 let event = Event {
                     kind: EventKind::ClientWaitingLong,
                     region_id,
@@ -120,7 +120,7 @@ fn digests(conn: &mut Conn, cfg: &NotifyConfig, now: NaiveDateTime) -> Result<us
     let mut n = 0;
     for user_id in q::digest_due(conn, cutoff)? {
         let message_id = format!("digest-{user_id}-{today}");
-        let written = conn.transaction(|conn| {
+        let written = crate::store::write_tx(conn, |conn| {
             if q::message_exists(conn, &message_id)? {
                 return Ok::<bool, diesel::result::Error>(false);
             }

@@ -147,6 +147,32 @@ pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, taking the write
+/// lock up front: a deferred transaction that reads and then writes fails at once with
+/// "database is locked" when another writer got there first, where an immediate one
+/// waits its turn (busy_timeout). Nested `transaction` calls inside become savepoints.
+pub fn write_tx<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let Conn::Sqlite(inner) = conn else { return conn.transaction(f) };
+    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let Conn::Sqlite(inner) = conn else { unreachable!("the variant does not change") };
+    match result {
+        Ok(v) => {
+            AnsiTransactionManager::commit_transaction(inner)?;
+            Ok(v)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(inner)?;
+            Err(e)
+        }
+    }
+}
+
 /// Whether a database error is a broken constraint (unique, foreign key, check), i.e.
 /// the database refused a write the workflow should have refused first.
 pub fn is_constraint_violation(e: &diesel::result::Error) -> bool {

@@ -12,7 +12,7 @@ pub fn load_shipped(conn: &mut Conn) -> QueryResult<usize> {
     if missing.is_empty() {
         return Ok(0);
     }
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         for r in &missing {
             diesel::insert_into(municipalities::table)
                 .values((

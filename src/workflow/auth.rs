@@ -6,7 +6,6 @@ use crate::domain::{OrgKind, Role};
 use crate::store::{self, audit, organisations, sessions, Conn};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use diesel::Connection;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -59,7 +58,7 @@ pub fn login(conn: &mut Conn, username: &str, password: &str, session_hours: u32
     };
     let session = NewSession { secret: new_secret(), csrf_token: new_secret() };
     let expires = store::now() + chrono::Duration::hours(i64::from(session_hours));
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         sessions::create(conn, &hash_secret(&session.secret), user.id, &session.csrf_token, expires)?;
         audit::record(conn, Some(user.id), "login", "user", Some(user.id), "")
     })?;
@@ -111,7 +110,7 @@ fn caller_for_user(conn: &mut Conn, user_id: i32) -> Result<Option<Caller>, Erro
 pub fn create_api_token(conn: &mut Conn, caller: &Caller, name: &str) -> Result<String, Error> {
     let name = crate::domain::parse_text("name", name, 80).map_err(|e| Error::Invalid(vec![e]))?;
     let token = format!("ut_{}", new_secret());
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         let id = organisations::create_token(conn, caller.user_id, &name, &hash_secret(&token))?;
         audit::record(conn, Some(caller.user_id), "token.create", "api_token", Some(id), &name)
     })?;

@@ -9,7 +9,6 @@ use crate::store::clients::{self as q, ClientFilter};
 use crate::store::rows::{AnchorRow, Client, ClientNeedsRow, ExclusionZoneRow};
 use crate::store::{audit, municipalities, Conn};
 use chrono::NaiveDate;
-use diesel::Connection;
 
 /// A client with their places.
 #[derive(Debug, Clone)]
@@ -68,7 +67,7 @@ pub fn register(conn: &mut Conn, caller: &Caller, c: &NewClient) -> Result<Clien
     caller.allow(Capability::WriteClients)?;
     let row = needs_row(conn, caller, c)?;
     let (zones, anchors) = places(c);
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         let reference = ReferenceCode::generate(&mut rand::rng());
         let client = q::insert(conn, caller.organisation_id, reference.as_str(), &row)?;
         q::replace_places(conn, client.id, &zones, &anchors)?;
@@ -97,7 +96,7 @@ pub fn update(conn: &mut Conn, caller: &Caller, id: i32, version: i32, c: &NewCl
     }
     let row = needs_row(conn, caller, c)?;
     let (zones, anchors) = places(c);
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         let client = q::update_needs(conn, id, version, &row)?.ok_or_else(|| {
             Error::Conflict(format!("de cliënt is intussen gewijzigd (versie {} in plaats van {version}); laad opnieuw", current.version))
         })?;
@@ -127,7 +126,7 @@ fn transition(
         });
     }
     let (ready_since, paused_until) = dates(&current);
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         let client = q::set_status(conn, id, from.as_str(), to.as_str(), ready_since, paused_until)?
             .ok_or_else(|| Error::Conflict("de status van de cliënt is intussen veranderd; laad opnieuw".into()))?;
         audit::record(conn, Some(caller.user_id), &format!("client.{action}"), "client", Some(id), "")?;
@@ -199,7 +198,7 @@ pub fn withdraw(conn: &mut Conn, caller: &Caller, id: i32) -> Result<ClientRecor
 /// One client record; the read is audited.
 pub fn get(conn: &mut Conn, caller: &Caller, id: i32) -> Result<ClientRecord, Error> {
     let client = q::find(conn, &caller.client_scope()?, id)?.ok_or(Error::NotFound("client"))?;
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         audit::record(conn, Some(caller.user_id), "client.read", "client", Some(id), "")?;
         record(conn, client)
     })

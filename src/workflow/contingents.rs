@@ -9,7 +9,6 @@ use crate::store::contingents as q;
 use crate::store::rows::{Contingent, NewContingentRow};
 use crate::store::{audit, municipalities, organisations, Conn};
 use chrono::NaiveDate;
-use diesel::Connection;
 
 /// A contingent as asked for, each field checked on its own.
 #[derive(Debug, Clone)]
@@ -75,7 +74,7 @@ pub fn create(conn: &mut Conn, caller: &Caller, c: &NewContingent) -> Result<Con
         period_end: c.period_end,
         cap: c.cap,
     };
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         let existing = q::list(conn, &q::ContingentScope::Corporation(c.corporation_id), 0, 10_000)?.0;
         if let Some(e) = existing
             .iter()
@@ -104,7 +103,7 @@ pub fn set_cap(conn: &mut Conn, caller: &Caller, id: i32, cap: i64) -> Result<Co
             format!("er zijn al {} woningen uit dit contingent gebruikt; lager kan niet", current.used),
         ));
     }
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         let updated = q::set_cap(conn, id, cap)?;
         audit::record(conn, Some(caller.user_id), "contingent.cap", "contingent", Some(id), &format!("{} -> {}", current.cap, cap))?;
         alert_if_low(conn, &current, &updated)?;

@@ -8,7 +8,6 @@ use crate::notify::{self, Audience, Event, EventKind};
 use crate::store::dwellings::{self as q, DwellingFilter};
 use crate::store::rows::{Dwelling, DwellingFieldsRow};
 use crate::store::{audit, municipalities, organisations, Conn};
-use diesel::Connection;
 
 /// Where the dwelling lies, checked against the register: the coordinates must be in
 /// the Netherlands; without a municipality the coordinates decide it; either way it must
@@ -93,7 +92,7 @@ pub fn create_many(conn: &mut Conn, caller: &Caller, ds: &[NewDwelling]) -> Resu
     if !errs.is_empty() {
         return Err(Error::Invalid(errs));
     }
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let d = q::insert(conn, caller.organisation_id, row, DwellingStatus::Draft.as_str())?;
@@ -123,7 +122,7 @@ pub fn update(conn: &mut Conn, caller: &Caller, id: i32, version: i32, d: &NewDw
         });
     }
     let row = placed_row(conn, caller, d)?;
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         let updated = q::update(conn, id, version, &row)?.ok_or_else(|| {
             Error::Conflict(format!(
                 "de woning is intussen gewijzigd (versie {} in plaats van {version}); laad haar opnieuw",
@@ -155,7 +154,7 @@ fn transition(
             why: format!("een woning die {} is, kan niet {} worden", from.label(), to.label()),
         });
     }
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         let d = q::set_status(conn, id, from.as_str(), to.as_str())?
             .ok_or_else(|| Error::Conflict("de status van de woning is intussen veranderd; laad haar opnieuw".into()))?;
         audit::record(conn, Some(caller.user_id), &format!("dwelling.{action}"), "dwelling", Some(id), "")?;

@@ -6,7 +6,6 @@ use crate::domain::FieldError;
 use crate::notify::{Delivery, EventKind};
 use crate::store::notifications::{self as q, NotificationRow, OutboxRow};
 use crate::store::Conn;
-use diesel::Connection;
 
 pub fn recent(conn: &mut Conn, caller: &Caller, limit: i64) -> Result<Vec<NotificationRow>, Error> {
     Ok(q::recent(conn, caller.user_id, limit)?)
@@ -51,7 +50,7 @@ pub fn set_preferences(conn: &mut Conn, caller: &Caller, changes: &[(String, Str
         }
     }
     errs.into_result()?;
-    conn.transaction(|conn| {
+    crate::store::write_tx(conn, |conn| {
         for (k, d) in &parsed {
             q::set_preference(conn, caller.user_id, k.as_str(), d.as_str())?;
         }

@@ -311,3 +311,22 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+impl TestApp {
+    /// One pass of the notification worker at `now`.
+    pub fn run_worker(
+        &self,
+        mailer: Option<&uitstroomtafel::notify::mail::Mailer>,
+        cfg: &uitstroomtafel::config::NotifyConfig,
+        now: chrono::NaiveDateTime,
+    ) -> uitstroomtafel::notify::worker::Report {
+        tokio::task::block_in_place(|| {
+            let mut c = self.db.get().unwrap();
+            uitstroomtafel::notify::worker::run_once(&mut c, mailer, cfg, "http://tafel.test", now).unwrap()
+        })
+    }
+
+    pub fn notify_config(&self) -> uitstroomtafel::config::NotifyConfig {
+        Config::with(DatabaseUrl::Sqlite("unused".into()), "127.0.0.1:0".parse().unwrap()).notify
+    }
+}

@@ -2,12 +2,14 @@
 //! against a throw-away PostgreSQL.
 
 mod helpers;
+mod smtp;
 
 mod access;
 mod clients;
 mod constraints;
 mod contingents;
 mod dwellings;
+mod notify;
 mod pages;
 mod register;
 mod validation;
