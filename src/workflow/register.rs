@@ -105,5 +105,9 @@ pub fn overview(conn: &mut Conn, caller: &Caller) -> Result<Vec<(String, i64)>, 
         tiles.push(("contingentwoningen afgesproken".into(), cap));
         tiles.push(("contingentwoningen nog vrij".into(), cap - used));
     }
+    if caller.allow(Capability::ReadOutbox).is_ok() {
+        let (_, failed) = crate::store::notifications::list_outbox(conn, Some("failed"), 0, 1)?;
+        tiles.push(("e-mails niet verstuurd (zie /api/v1/outbox?status=failed)".into(), failed));
+    }
     Ok(tiles)
 }

@@ -5,6 +5,7 @@ mod helpers;
 mod smtp;
 
 mod access;
+mod cli;
 mod clients;
 mod constraints;
 mod contingents;

@@ -67,8 +67,31 @@ async fn health_and_security_headers(app: TestApp) {
     assert_eq!(r.headers()["content-type"], "application/problem+json");
 }
 
+async fn preference_page_saves_with_its_token(app: TestApp) {
+    let s = app.login("coordinator", "demo").await.unwrap();
+    let page = app.client.get(app.url("/voorkeuren")).header("cookie", &s.cookie).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Berichten per e-mail") && page.contains("name=\"dwelling_published\""));
+    assert!(!page.contains("name=\"round_ready\" value=\"off\""), "an action event offers no 'off'");
+    let post = |fields: Vec<(&'static str, String)>| {
+        let req = app.client.post(app.url("/voorkeuren")).header("cookie", &s.cookie).form(&fields);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, _) = post(vec![("csrf_token", "fout".into()), ("dwelling_published", "immediate".into())]).await;
+    assert_eq!(status, 403);
+    let (status, body) = post(vec![("csrf_token", s.csrf.clone()), ("round_ready", "off".into())]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("kan niet uit"));
+    let (status, body) = post(vec![("csrf_token", s.csrf.clone()), ("dwelling_published", "immediate".into())]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("opgeslagen") && body.contains("name=\"dwelling_published\" value=\"immediate\" checked"));
+}
+
 crate::on_both_backends!(
     login_sets_a_strict_cookie_and_logout_ends_the_session,
     wrong_password_and_unknown_user_look_the_same,
-    health_and_security_headers
+    health_and_security_headers,
+    preference_page_saves_with_its_token
 );
