@@ -1,0 +1,605 @@
+//! The optimisation core: a weighted bipartite matching with priority tiers and capacity
+//! groups.
+//!
+//! Objective, lexicographic: first the number of matched left nodes of tier 0, then of
+//! tier 1 keeping that, and so on; last the total edge weight keeping every tier's count
+//! ([`Objective::Tiered`]). [`Objective::Weight`] ignores the tiers.
+//!
+//! Method. The lexicographic objective is folded exactly into one integer weight per
+//! edge: a tier-`t` match is worth more than every change that lower tiers and weights can
+//! add up to (the factors are checked to fit in `i128`). Without groups that is a maximum-
+//! weight matching, solved exactly by shortest augmenting paths. Group caps are relaxed
+//! with Lagrange multipliers (subgradient on integer multipliers), which gives an upper
+//! bound; a repair step gives feasible matchings; branch and bound on the edges of
+//! violated groups closes the gap. Within the node limit the result is proven optimal;
+//! past it the best matching is returned with its proven gap.
+
+use crate::assignment::{max_weight_matching, Sparse};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// A left node (a client).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Left {
+    pub id: String,
+    /// Priority tier, 0 the highest. Defaults to 0.
+    #[serde(default)]
+    pub tier: u32,
+}
+
+/// A right node (a dwelling).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Right {
+    pub id: String,
+}
+
+/// A candidate pair with its integer weight.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Edge {
+    pub left: String,
+    pub right: String,
+    pub weight: i64,
+}
+
+/// At most `cap` of the listed edges (indices into `edges`) may be chosen.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub id: String,
+    pub cap: i64,
+    pub edges: Vec<usize>,
+}
+
+/// The problem, in its public JSON form.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Graph {
+    pub left: Vec<Left>,
+    pub right: Vec<Right>,
+    pub edges: Vec<Edge>,
+    #[serde(default)]
+    pub groups: Vec<Group>,
+}
+
+/// What to optimise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// Tier counts first, highest tier first, then total weight.
+    #[default]
+    Tiered,
+    /// Total weight alone.
+    Weight,
+}
+
+/// Limits on the search.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Branch-and-bound nodes before settling for the proven gap.
+    pub max_nodes: usize,
+    /// Subgradient iterations at each node.
+    pub iterations: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_nodes: 20_000, iterations: 60 }
+    }
+}
+
+/// A chosen pair.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pair {
+    pub left: String,
+    pub right: String,
+}
+
+/// The objective of one lexicographic stage, reached and proven.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Stage {
+    /// `tier 0`, `tier 1`, …, `weight`.
+    pub name: String,
+    pub value: i64,
+    /// Whether no feasible matching does better on this stage (given the stages before).
+    pub proven: bool,
+}
+
+/// Whether the result is proven optimal.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Optimal,
+    /// Feasible, with the proven gap.
+    Feasible,
+}
+
+/// The result.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Solution {
+    pub status: Status,
+    /// The chosen pairs, by left id.
+    pub matched: Vec<Pair>,
+    pub total_weight: i64,
+    /// Matched left nodes per tier.
+    pub tier_counts: Vec<i64>,
+    /// Relative gap on the last unproven stage: 0 when optimal.
+    pub gap: f64,
+    pub stages: Vec<Stage>,
+    /// Branch-and-bound nodes explored.
+    pub nodes: usize,
+    /// Assignment problems solved.
+    pub assignments: usize,
+    pub millis: u128,
+}
+
+/// Why an input is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("duplicate {kind} id '{id}'")]
+    DuplicateId { kind: &'static str, id: String },
+    #[error("edge {index} refers to unknown {kind} '{id}'")]
+    UnknownNode { index: usize, kind: &'static str, id: String },
+    #[error("edge {index} repeats the pair ('{left}', '{right}')")]
+    DuplicateEdge { index: usize, left: String, right: String },
+    #[error("group '{group}' has a negative cap {cap}")]
+    NegativeCap { group: String, cap: i64 },
+    #[error("group '{group}' lists edge {edge}, but there are only {edges} edges")]
+    UnknownEdge { group: String, edge: usize, edges: usize },
+    #[error("edge {edge} is in groups '{first}' and '{second}'; an edge may be in one group")]
+    EdgeInTwoGroups { edge: usize, first: String, second: String },
+    #[error("tier {tier} of '{id}' is too large (at most {max})")]
+    TierTooLarge { id: String, tier: u32, max: u32 },
+    #[error("the weights and tiers are too large to combine exactly")]
+    TooLarge,
+}
+
+pub const MAX_TIER: u32 = 7;
+
+/// The problem with ids resolved to indices, in canonical (id) order.
+struct Canonical {
+    left_ids: Vec<String>,
+    right_ids: Vec<String>,
+    tier: Vec<usize>,
+    /// (left, right, weight), sorted by (left id, right id).
+    edges: Vec<(usize, usize, i64)>,
+    /// Per canonical edge, its group.
+    group_of: Vec<Option<usize>>,
+    caps: Vec<i64>,
+    n_tiers: usize,
+}
+
+fn canonical(g: &Graph) -> Result<Canonical, InputError> {
+    let mut left: Vec<&Left> = g.left.iter().collect();
+    left.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut right: Vec<&Right> = g.right.iter().collect();
+    right.sort_by(|a, b| a.id.cmp(&b.id));
+    for w in left.windows(2) {
+        if w[0].id == w[1].id {
+            return Err(InputError::DuplicateId { kind: "left", id: w[0].id.clone() });
+        }
+    }
+    for w in right.windows(2) {
+        if w[0].id == w[1].id {
+            return Err(InputError::DuplicateId { kind: "right", id: w[0].id.clone() });
+        }
+    }
+    if let Some(l) = left.iter().find(|l| l.tier > MAX_TIER) {
+        return Err(InputError::TierTooLarge { id: l.id.clone(), tier: l.tier, max: MAX_TIER });
+    }
+    let li: HashMap<&str, usize> = left.iter().enumerate().map(|(i, l)| (l.id.as_str(), i)).collect();
+    let ri: HashMap<&str, usize> = right.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    // Input edge index -> group, checked.
+    let mut group_of_input: Vec<Option<usize>> = vec![None; g.edges.len()];
+    let mut groups: Vec<&Group> = g.groups.iter().collect();
+    groups.sort_by(|a, b| a.id.cmp(&b.id));
+    for w in groups.windows(2) {
+        if w[0].id == w[1].id {
+            return Err(InputError::DuplicateId { kind: "group", id: w[0].id.clone() });
+        }
+    }
+    for (gi, grp) in groups.iter().enumerate() {
+        if grp.cap < 0 {
+            return Err(InputError::NegativeCap { group: grp.id.clone(), cap: grp.cap });
+        }
+        for &e in &grp.edges {
+            let Some(slot) = group_of_input.get_mut(e) else {
+                return Err(InputError::UnknownEdge { group: grp.id.clone(), edge: e, edges: g.edges.len() });
+            };
+            match slot {
+                Some(other) if *other != gi => {
+                    return Err(InputError::EdgeInTwoGroups { edge: e, first: groups[*other].id.clone(), second: grp.id.clone() })
+                }
+                _ => *slot = Some(gi),
+            }
+        }
+    }
+    let mut edges = Vec::with_capacity(g.edges.len());
+    for (k, e) in g.edges.iter().enumerate() {
+        let l = *li.get(e.left.as_str()).ok_or_else(|| InputError::UnknownNode { index: k, kind: "left", id: e.left.clone() })?;
+        let r = *ri.get(e.right.as_str()).ok_or_else(|| InputError::UnknownNode { index: k, kind: "right", id: e.right.clone() })?;
+        edges.push((l, r, e.weight, group_of_input[k], k));
+    }
+    edges.sort_by_key(|&(l, r, ..)| (l, r));
+    for w in edges.windows(2) {
+        if (w[0].0, w[0].1) == (w[1].0, w[1].1) {
+            return Err(InputError::DuplicateEdge { index: w[1].4, left: left[w[0].0].id.clone(), right: right[w[0].1].id.clone() });
+        }
+    }
+    let n_tiers = left.iter().map(|l| l.tier as usize + 1).max().unwrap_or(1);
+    Ok(Canonical {
+        tier: left.iter().map(|l| l.tier as usize).collect(),
+        left_ids: left.iter().map(|l| l.id.clone()).collect(),
+        right_ids: right.iter().map(|r| r.id.clone()).collect(),
+        group_of: edges.iter().map(|e| e.3).collect(),
+        edges: edges.iter().map(|e| (e.0, e.1, e.2)).collect(),
+        caps: groups.iter().map(|g| g.cap).collect(),
+        n_tiers,
+    })
+}
+
+/// The factor of each tier in the combined weight, and the weight unit.
+struct Encoding {
+    tier_factor: Vec<i128>,
+}
+
+fn encoding(c: &Canonical, objective: Objective) -> Result<Encoding, InputError> {
+    if objective == Objective::Weight {
+        return Ok(Encoding { tier_factor: vec![0; c.n_tiers] });
+    }
+    // Any two matchings differ in total weight by less than k_w.
+    let mut best_per_left = vec![0i128; c.left_ids.len()];
+    for &(l, _, w) in &c.edges {
+        best_per_left[l] = best_per_left[l].max(i128::from(w).abs());
+    }
+    let w_max: i128 = best_per_left.iter().sum();
+    let k_w = w_max.checked_mul(2).and_then(|x| x.checked_add(1)).ok_or(InputError::TooLarge)?;
+    let n1 = c.left_ids.len() as i128 + 1;
+    // factor[t] = k_w * (n+1)^(T-1-t): one more tier-t match outweighs everything below.
+    let mut tier_factor = vec![0i128; c.n_tiers];
+    let mut f = k_w;
+    for t in (0..c.n_tiers).rev() {
+        tier_factor[t] = f;
+        f = f.checked_mul(n1).ok_or(InputError::TooLarge)?;
+    }
+    // The largest combined objective must fit as well.
+    f.checked_mul(n1).ok_or(InputError::TooLarge)?;
+    Ok(Encoding { tier_factor })
+}
+
+/// Solves with the default limits.
+pub fn solve(g: &Graph, objective: Objective) -> Result<Solution, InputError> {
+    solve_with(g, objective, Limits::default())
+}
+
+/// Solves within `limits`.
+pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Solution, InputError> {
+    let started = Instant::now();
+    let c = canonical(g)?;
+    let enc = encoding(&c, objective)?;
+    let weights: Vec<i128> = c.edges.iter().map(|&(l, _, w)| enc.tier_factor[c.tier[l]] + i128::from(w)).collect();
+    let mut adj = vec![Vec::new(); c.left_ids.len()];
+    for (k, &(l, r, _)) in c.edges.iter().enumerate() {
+        adj[l].push((r, k));
+    }
+    let sparse = Sparse { n_right: c.right_ids.len(), adj: &adj };
+    let mut bb = BranchAndBound::new(&c, &sparse, &weights, limits);
+    bb.run();
+
+    let chosen = bb.best_edges.clone();
+    let mut matched: Vec<Pair> =
+        chosen.iter().map(|&k| Pair { left: c.left_ids[c.edges[k].0].clone(), right: c.right_ids[c.edges[k].1].clone() }).collect();
+    matched.sort();
+    let total_weight: i64 = chosen.iter().map(|&k| c.edges[k].2).sum();
+    let mut tier_counts = vec![0i64; c.n_tiers];
+    for &k in &chosen {
+        tier_counts[c.tier[c.edges[k].0]] += 1;
+    }
+    let value = bb.best_value;
+    let bound = bb.bound().max(value);
+    let gap_abs = bound - value;
+    // A stage is proven when the gap cannot hide one more match of its tier.
+    let mut stages = Vec::new();
+    if objective == Objective::Tiered {
+        for (t, count) in tier_counts.iter().enumerate() {
+            stages.push(Stage { name: format!("tier {t}"), value: *count, proven: gap_abs < enc.tier_factor[t] });
+        }
+    }
+    stages.push(Stage { name: "weight".into(), value: total_weight, proven: gap_abs == 0 });
+    let all_tiers_proven = stages.iter().take(stages.len() - 1).all(|s| s.proven);
+    let gap = if gap_abs == 0 {
+        0.0
+    } else if all_tiers_proven {
+        gap_abs as f64 / (total_weight.unsigned_abs().max(1)) as f64
+    } else {
+        gap_abs as f64 / (bound.unsigned_abs().max(1)) as f64
+    };
+    Ok(Solution {
+        status: if gap_abs == 0 { Status::Optimal } else { Status::Feasible },
+        matched,
+        total_weight,
+        tier_counts,
+        gap,
+        stages,
+        nodes: bb.nodes,
+        assignments: bb.assignments,
+        millis: started.elapsed().as_millis(),
+    })
+}
+
+/// A branch-and-bound node: edges removed, edges fixed, and the multipliers to start from.
+#[derive(Clone)]
+struct Node {
+    removed: Vec<usize>,
+    fixed: Vec<usize>,
+    lambda: Vec<i128>,
+}
+
+struct BranchAndBound<'a> {
+    c: &'a Canonical,
+    g: &'a Sparse<'a>,
+    w: &'a [i128],
+    limits: Limits,
+    members: Vec<Vec<usize>>,
+    best_value: i128,
+    best_edges: Vec<usize>,
+    /// Upper bounds of the nodes left open when the search stopped.
+    open_bounds: Vec<i128>,
+    root_bound: i128,
+    nodes: usize,
+    assignments: usize,
+}
+
+impl<'a> BranchAndBound<'a> {
+    fn new(c: &'a Canonical, g: &'a Sparse<'a>, w: &'a [i128], limits: Limits) -> Self {
+        let mut members = vec![Vec::new(); c.caps.len()];
+        for (k, grp) in c.group_of.iter().enumerate() {
+            if let Some(gi) = grp {
+                members[*gi].push(k);
+            }
+        }
+        BranchAndBound {
+            c,
+            g,
+            w,
+            limits,
+            members,
+            best_value: 0,
+            best_edges: Vec::new(),
+            open_bounds: Vec::new(),
+            root_bound: i128::MAX,
+            nodes: 0,
+            assignments: 0,
+        }
+    }
+
+    /// The proven upper bound on the objective.
+    fn bound(&self) -> i128 {
+        let open = self.open_bounds.iter().copied().max().unwrap_or(i128::MIN);
+        if self.nodes == 0 {
+            return self.root_bound;
+        }
+        open.max(self.best_value)
+    }
+
+    fn run(&mut self) {
+        let mut stack = vec![Node { removed: vec![], fixed: vec![], lambda: vec![0; self.c.caps.len()] }];
+        while let Some(node) = stack.pop() {
+            if self.nodes >= self.limits.max_nodes {
+                // Unexplored: bound it by its relaxation without further work.
+                let (ub, ..) = self.relax(&node, &node.lambda);
+                self.open_bounds.push(ub);
+                continue;
+            }
+            self.nodes += 1;
+            let Some((ub, lambda, branch)) = self.bound_node(&node) else { continue };
+            if self.nodes == 1 {
+                self.root_bound = ub;
+            }
+            if ub <= self.best_value {
+                continue;
+            }
+            let Some(e) = branch else { continue };
+            // Depth first: explore "use e" last so "drop e" (cheaper to bound) comes first.
+            let mut fix = node.clone();
+            fix.fixed.push(e);
+            fix.lambda = lambda.clone();
+            let mut drop = node;
+            drop.removed.push(e);
+            drop.lambda = lambda;
+            stack.push(fix);
+            stack.push(drop);
+        }
+    }
+
+    /// The subproblem's allowed edges, the cap left per group, and the value of the
+    /// fixed edges; `None` when the fixings are infeasible.
+    fn restrict(&self, node: &Node) -> Option<(Vec<bool>, Vec<i64>, i128)> {
+        let mut allowed = vec![true; self.c.edges.len()];
+        for &e in &node.removed {
+            allowed[e] = false;
+        }
+        let mut caps = self.c.caps.clone();
+        let mut used_left = vec![false; self.c.left_ids.len()];
+        let mut used_right = vec![false; self.c.right_ids.len()];
+        let mut fixed_value = 0i128;
+        for &e in &node.fixed {
+            let (l, r, _) = self.c.edges[e];
+            if used_left[l] || used_right[r] {
+                return None;
+            }
+            used_left[l] = true;
+            used_right[r] = true;
+            fixed_value += self.w[e];
+            if let Some(gi) = self.c.group_of[e] {
+                caps[gi] -= 1;
+                if caps[gi] < 0 {
+                    return None;
+                }
+            }
+        }
+        for (k, &(l, r, _)) in self.c.edges.iter().enumerate() {
+            if used_left[l] || used_right[r] {
+                allowed[k] = false;
+            }
+        }
+        for (gi, cap) in caps.iter().enumerate() {
+            if *cap == 0 {
+                for &k in &self.members[gi] {
+                    allowed[k] = false;
+                }
+            }
+        }
+        Some((allowed, caps, fixed_value))
+    }
+
+    /// L(λ): the relaxation's bound, its matching, and the load per group.
+    fn relax(&mut self, node: &Node, lambda: &[i128]) -> (i128, Vec<usize>, Vec<i64>) {
+        let Some((allowed, caps, fixed_value)) = self.restrict(node) else { return (i128::MIN, vec![], vec![]) };
+        let w: Vec<i128> = self.w.iter().zip(&self.c.group_of).map(|(w, g)| w - g.map_or(0, |g| lambda[g])).collect();
+        self.assignments += 1;
+        let m = max_weight_matching(self.g, &w, &allowed);
+        let chosen: Vec<usize> = m.edge_of_left.iter().flatten().copied().collect();
+        let mut load = vec![0i64; caps.len()];
+        for &e in &chosen {
+            if let Some(gi) = self.c.group_of[e] {
+                load[gi] += 1;
+            }
+        }
+        let penalty: i128 = lambda.iter().zip(&caps).map(|(l, c)| l * i128::from(*c)).sum();
+        (m.value + penalty + fixed_value, chosen, load)
+    }
+
+    /// Bounds a node by subgradient on the multipliers; updates the incumbent with a
+    /// repaired matching. Returns the bound, the best multipliers and an edge to branch
+    /// on (None when the node is solved).
+    fn bound_node(&mut self, node: &Node) -> Option<(i128, Vec<i128>, Option<usize>)> {
+        let (_, caps, fixed_value) = self.restrict(node)?;
+        let mut lambda = node.lambda.clone();
+        let mut best = (i128::MAX, lambda.clone(), Vec::new(), Vec::new());
+        let mut theta = 1.0f64;
+        let mut stale = 0;
+        for _ in 0..self.limits.iterations.max(1) {
+            let (ub, chosen, load) = self.relax(node, &lambda);
+            if ub == i128::MIN {
+                return None;
+            }
+            if ub < best.0 {
+                best = (ub, lambda.clone(), chosen.clone(), load.clone());
+                stale = 0;
+            } else {
+                stale += 1;
+                if stale >= 4 {
+                    theta /= 2.0;
+                    stale = 0;
+                }
+            }
+            self.repair(node, &chosen, &caps, fixed_value);
+            let violated = load.iter().zip(&caps).any(|(l, c)| l > c);
+            // Feasible and complementary: the relaxation's matching is optimal here.
+            let complementary = lambda.iter().zip(load.iter().zip(&caps)).all(|(l, (ld, c))| *l == 0 || ld == c);
+            if !violated && complementary {
+                return Some((ub, lambda, None));
+            }
+            if best.0 <= self.best_value {
+                return Some((best.0, best.1, None));
+            }
+            // Polyak step towards the incumbent, on the subgradient cap - load.
+            let s: Vec<i64> = load.iter().zip(&caps).map(|(l, c)| l - c).collect();
+            let norm: f64 = s.iter().map(|x| (*x as f64) * (*x as f64)).sum();
+            if norm == 0.0 {
+                break;
+            }
+            let target = self.best_value.max(ub - ub.abs() / 100 - 1);
+            let step = theta * ((ub - target) as f64) / norm;
+            let mut moved = false;
+            for (l, si) in lambda.iter_mut().zip(&s) {
+                let delta = (step * *si as f64).round() as i128;
+                let next = (*l + delta.max(if *si > 0 { 1 } else { i128::MIN })).max(0);
+                moved |= next != *l;
+                *l = next;
+            }
+            if !moved {
+                break;
+            }
+        }
+        let (bound, lambda, chosen, load) = best;
+        // Branch on the best edge of the most violated group of the best relaxation.
+        let branch = load
+            .iter()
+            .zip(&caps)
+            .enumerate()
+            .filter(|(_, (l, c))| l > c)
+            .max_by_key(|(gi, (l, c))| (**l - **c, std::cmp::Reverse(*gi)))
+            .and_then(|(gi, _)| {
+                chosen.iter().copied().filter(|e| self.c.group_of[*e] == Some(gi)).max_by_key(|e| (self.w[*e], std::cmp::Reverse(*e)))
+            });
+        if branch.is_some() {
+            return Some((bound, lambda, branch));
+        }
+        // No violated group: branch on any grouped edge still open, or, when there is
+        // none, the groups no longer bind and the relaxation without multipliers is exact.
+        let (allowed, ..) = self.restrict(node)?;
+        let open = (0..self.c.edges.len())
+            .filter(|&e| allowed[e] && self.c.group_of[e].is_some())
+            .max_by_key(|&e| (self.w[e], std::cmp::Reverse(e)));
+        if open.is_some() {
+            return Some((bound, lambda, open));
+        }
+        let zero = vec![0; self.c.caps.len()];
+        let (exact, chosen, _) = self.relax(node, &zero);
+        self.repair(node, &chosen, &caps, fixed_value);
+        Some((exact, zero, None))
+    }
+
+    /// Makes a relaxation's matching feasible: drop the weakest edges of over-full groups,
+    /// then fill free pairs greedily where groups have room. Keeps it when it is the best.
+    fn repair(&mut self, node: &Node, chosen: &[usize], caps: &[i64], fixed_value: i128) {
+        let mut keep: Vec<usize> = chosen.to_vec();
+        let mut load = vec![0i64; caps.len()];
+        keep.sort_by_key(|e| (std::cmp::Reverse(self.w[*e]), *e));
+        keep.retain(|&e| match self.c.group_of[e] {
+            Some(gi) if load[gi] >= caps[gi] => false,
+            Some(gi) => {
+                load[gi] += 1;
+                true
+            }
+            None => true,
+        });
+        let Some((allowed, ..)) = self.restrict(node) else { return };
+        let mut left_used = vec![false; self.c.left_ids.len()];
+        let mut right_used = vec![false; self.c.right_ids.len()];
+        for &e in &keep {
+            left_used[self.c.edges[e].0] = true;
+            right_used[self.c.edges[e].1] = true;
+        }
+        let mut candidates: Vec<usize> = (0..self.c.edges.len()).filter(|&e| allowed[e] && self.w[e] > 0).collect();
+        candidates.sort_by_key(|e| (std::cmp::Reverse(self.w[*e]), *e));
+        for e in candidates {
+            let (l, r, _) = self.c.edges[e];
+            if left_used[l] || right_used[r] {
+                continue;
+            }
+            if let Some(gi) = self.c.group_of[e] {
+                if load[gi] >= caps[gi] {
+                    continue;
+                }
+                load[gi] += 1;
+            }
+            left_used[l] = true;
+            right_used[r] = true;
+            keep.push(e);
+        }
+        let value: i128 = keep.iter().map(|&e| self.w[e]).sum::<i128>() + fixed_value;
+        if value > self.best_value {
+            self.best_value = value;
+            let mut all = node.fixed.clone();
+            all.extend(keep);
+            all.sort();
+            self.best_edges = all;
+        }
+    }
+}

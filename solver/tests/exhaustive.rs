@@ -1,0 +1,176 @@
+//! The core against exhaustive enumeration on small random instances, plus determinism
+//! and the strict-tier rule.
+
+use proptest::prelude::*;
+use solver::optimize::{solve, Edge, Graph, Group, Left, Objective, Right, Status};
+use std::collections::HashMap;
+
+/// A random instance: up to 7×7, tiers 0..3, weights -5..40, up to 3 groups.
+fn instance() -> impl Strategy<Value = Graph> {
+    (1usize..=7, 1usize..=7).prop_flat_map(|(nl, nr)| {
+        let tiers = proptest::collection::vec(0u32..3, nl);
+        let edges = proptest::collection::vec((0..nl, 0..nr, -5i64..40), 0..=(nl * nr).min(20));
+        let groups = proptest::collection::vec((0usize..3, 0i64..3), 0..3);
+        let assign = proptest::collection::vec(0usize..4, 49);
+        (Just(nl), Just(nr), tiers, edges, groups, assign).prop_map(|(nl, nr, tiers, edges, groups, assign)| {
+            let mut seen = std::collections::HashSet::new();
+            let edges: Vec<Edge> = edges
+                .into_iter()
+                .filter(|(l, r, _)| seen.insert((*l, *r)))
+                .map(|(l, r, w)| Edge { left: format!("c{l}"), right: format!("d{r}"), weight: w })
+                .collect();
+            let mut gs: Vec<Group> =
+                groups.iter().enumerate().map(|(i, (_, cap))| Group { id: format!("g{i}"), cap: *cap, edges: vec![] }).collect();
+            if !gs.is_empty() {
+                for (k, a) in assign.iter().take(edges.len()).enumerate() {
+                    if *a < gs.len() {
+                        gs[*a].edges.push(k);
+                    }
+                }
+            }
+            Graph {
+                left: (0..nl).map(|i| Left { id: format!("c{i}"), tier: tiers[i] }).collect(),
+                right: (0..nr).map(|i| Right { id: format!("d{i}") }).collect(),
+                edges,
+                groups: gs,
+            }
+        })
+    })
+}
+
+/// Exhaustive search state.
+struct Brute<'a> {
+    g: &'a Graph,
+    group_of: HashMap<usize, usize>,
+    used_right: std::collections::HashSet<String>,
+    load: Vec<i64>,
+    counts: Vec<i64>,
+    objective: Objective,
+    best: (Vec<i64>, i64),
+}
+
+impl Brute<'_> {
+    fn rec(&mut self, i: usize, weight: i64) {
+        let g = self.g;
+        if i == g.left.len() {
+            let better = match self.objective {
+                Objective::Tiered => (self.counts.clone(), weight) > self.best,
+                Objective::Weight => weight > self.best.1,
+            };
+            if better {
+                self.best = (self.counts.clone(), weight);
+            }
+            return;
+        }
+        self.rec(i + 1, weight);
+        let id = &g.left[i].id;
+        for (k, e) in g.edges.iter().enumerate().filter(|(_, e)| &e.left == id) {
+            let group = self.group_of.get(&k).copied();
+            if self.used_right.contains(&e.right) || group.is_some_and(|gi| self.load[gi] >= g.groups[gi].cap) {
+                continue;
+            }
+            if let Some(gi) = group {
+                self.load[gi] += 1;
+            }
+            self.used_right.insert(e.right.clone());
+            self.counts[g.left[i].tier as usize] += 1;
+            self.rec(i + 1, weight + e.weight);
+            self.counts[g.left[i].tier as usize] -= 1;
+            self.used_right.remove(&e.right);
+            if let Some(gi) = group {
+                self.load[gi] -= 1;
+            }
+        }
+    }
+}
+
+/// The best (tier counts, weight) over every feasible matching, lexicographically.
+fn brute(g: &Graph, objective: Objective) -> (Vec<i64>, i64) {
+    let n_tiers = g.left.iter().map(|l| l.tier as usize + 1).max().unwrap_or(1);
+    let mut b = Brute {
+        g,
+        group_of: g.groups.iter().enumerate().flat_map(|(gi, grp)| grp.edges.iter().map(move |e| (*e, gi))).collect(),
+        used_right: Default::default(),
+        load: vec![0; g.groups.len()],
+        counts: vec![0; n_tiers],
+        objective,
+        best: (vec![0; n_tiers], 0),
+    };
+    b.rec(0, 0);
+    b.best
+}
+
+fn feasible(g: &Graph, s: &solver::optimize::Solution) {
+    let mut lefts = std::collections::HashSet::new();
+    let mut rights = std::collections::HashSet::new();
+    let mut load = vec![0i64; g.groups.len()];
+    for p in &s.matched {
+        assert!(lefts.insert(&p.left) && rights.insert(&p.right), "each node at most once");
+        let k = g.edges.iter().position(|e| e.left == p.left && e.right == p.right).expect("a candidate edge");
+        for (gi, grp) in g.groups.iter().enumerate() {
+            if grp.edges.contains(&k) {
+                load[gi] += 1;
+            }
+        }
+    }
+    for (gi, grp) in g.groups.iter().enumerate() {
+        assert!(load[gi] <= grp.cap, "group {} over its cap", grp.id);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    #[test]
+    fn tiered_optimum_equals_brute_force(g in instance()) {
+        let s = solve(&g, Objective::Tiered).unwrap();
+        feasible(&g, &s);
+        let (counts, weight) = brute(&g, Objective::Tiered);
+        prop_assert_eq!(s.status, Status::Optimal);
+        prop_assert_eq!(&s.tier_counts, &counts);
+        prop_assert_eq!(s.total_weight, weight);
+        prop_assert_eq!(s.gap, 0.0);
+    }
+
+    #[test]
+    fn weight_optimum_equals_brute_force(g in instance()) {
+        let s = solve(&g, Objective::Weight).unwrap();
+        feasible(&g, &s);
+        prop_assert_eq!(s.total_weight, brute(&g, Objective::Weight).1);
+    }
+
+    /// Strict tiers: no feasible matching has more clients of the highest tier where
+    /// ours leaves one unmatched (brute force over all matchings, first stage alone).
+    #[test]
+    fn no_higher_tier_client_loses_to_a_lower_one(g in instance()) {
+        let s = solve(&g, Objective::Tiered).unwrap();
+        let mut only_top = g.clone();
+        for l in &mut only_top.left {
+            l.tier = if l.tier == 0 { 0 } else { 1 };
+        }
+        let (counts, _) = brute(&only_top, Objective::Tiered);
+        prop_assert_eq!(s.tier_counts[0], counts[0]);
+    }
+
+    #[test]
+    fn any_order_gives_the_same_answer(g in instance(), seed in 0u64..1000) {
+        let a = solve(&g, Objective::Tiered).unwrap();
+        let mut h = g.clone();
+        // Reverse and rotate the nodes and edges, keeping the groups pointing right.
+        let n = h.edges.len();
+        let shift = if n == 0 { 0 } else { (seed as usize) % n };
+        let order: Vec<usize> = (0..n).map(|i| (i + shift) % n).rev().collect();
+        let new_pos: HashMap<usize, usize> = order.iter().enumerate().map(|(new, old)| (*old, new)).collect();
+        h.edges = order.iter().map(|&k| g.edges[k].clone()).collect();
+        for grp in &mut h.groups {
+            grp.edges = grp.edges.iter().map(|k| new_pos[k]).collect();
+        }
+        h.left.reverse();
+        let rot = (seed as usize) % h.right.len().max(1);
+        h.right.rotate_left(rot);
+        h.groups.reverse();
+        let b = solve(&h, Objective::Tiered).unwrap();
+        prop_assert_eq!(a.matched, b.matched);
+        prop_assert_eq!(a.tier_counts, b.tier_counts);
+    }
+}
