@@ -43,6 +43,31 @@ enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Solve a matching graph (solver/README.md) from JSON, without a database.
+    Solve {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        output: PathBuf,
+        /// `tiered` (tier counts, then weight) or `weight` (weight alone).
+        #[arg(long, default_value = "tiered")]
+        objective: String,
+    },
+    /// Run a matching round from a round JSON file, without a database.
+    Match {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Write a realistic, seeded round JSON to standard output.
+    Generate {
+        /// region, city or national
+        #[arg(long, default_value = "region")]
+        size: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -83,7 +108,49 @@ fn main() -> ExitCode {
     }
 }
 
+fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, String> {
+    let raw = std::fs::read_to_string(path).map_err(|e| format!("--input {}: {e}", path.display()))?;
+    serde_json::from_str(&raw).map_err(|e| format!("--input {}: {e}", path.display()))
+}
+
+fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<(), String> {
+    let body = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    std::fs::write(path, body).map_err(|e| format!("--output {}: {e}", path.display()))
+}
+
+/// The commands that need neither configuration nor database.
+fn run_offline(command: &Command) -> Option<Result<(), String>> {
+    use solver::optimize::Objective;
+    Some(match command {
+        Command::Solve { input, output, objective } => (|| {
+            let objective = match objective.as_str() {
+                "tiered" => Objective::Tiered,
+                "weight" => Objective::Weight,
+                other => return Err(format!("--objective '{other}': use tiered or weight")),
+            };
+            let graph: solver::optimize::Graph = read_json(input)?;
+            let solution = solver::optimize::solve(&graph, objective).map_err(|e| format!("--input: {e}"))?;
+            write_json(output, &solution)
+        })(),
+        Command::Match { input, output } => (|| {
+            let round: solver::model::Round = read_json(input)?;
+            let outcome = solver::model::run(&round).map_err(|e| format!("--input: {e}"))?;
+            write_json(output, &outcome)
+        })(),
+        Command::Generate { size, seed } => (|| {
+            let size: solver::generate::Size = size.parse().map_err(|e| format!("--{e}"))?;
+            let round = solver::generate::generate(size, *seed);
+            println!("{}", serde_json::to_string(&round).map_err(|e| e.to_string())?);
+            Ok(())
+        })(),
+        _ => return None,
+    })
+}
+
 fn run(cli: Cli) -> Result<(), String> {
+    if let Some(result) = run_offline(&cli.command) {
+        return result;
+    }
     let bind = match &cli.command {
         Command::Serve { bind, .. } => bind.clone(),
         _ => None,
@@ -125,6 +192,7 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{report:?}");
             Ok(())
         }
+        Command::Solve { .. } | Command::Match { .. } | Command::Generate { .. } => unreachable!("handled by run_offline"),
         Command::User { command: UserCommand::Add { username, role, organisation, email } } => {
             let role = Role::parse("role", &role).map_err(|e| format!("--role: {}", e.message))?;
             let mut password = String::new();

@@ -1,1 +1,639 @@
-pub fn placeholder() {}
+//! The domain of an outflow round: clients, dwellings, contingents and the region's
+//! policy go in; eligibility (each exclusion counted per rule), score parts, tiers and
+//! contingent groups become an [`optimize::Graph`]; its solution comes back as proposals
+//! that explain themselves and, for every unmatched client, the reason.
+
+use crate::optimize::{self, Edge, Graph, Group, Left, Limits, Objective, Right, Solution};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A point, WGS84.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct Point {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl Point {
+    /// Great-circle distance in kilometres.
+    pub fn km(&self, o: &Point) -> f64 {
+        let (p1, p2) = (self.lat.to_radians(), o.lat.to_radians());
+        let dp = p2 - p1;
+        let dl = (o.lon - self.lon).to_radians();
+        let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+        6371.0 * 2.0 * a.sqrt().asin()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Urgent,
+    Priority,
+    Regular,
+}
+
+impl Urgency {
+    pub fn tier(self) -> u32 {
+        match self {
+            Urgency::Urgent => 0,
+            Urgency::Priority => 1,
+            Urgency::Regular => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Support {
+    Light,
+    Moderate,
+    Intensive,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Contingent,
+    Omklap,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    pub at: Point,
+    pub radius_m: f64,
+}
+
+/// A client as the matcher sees them: pseudonymous.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    pub id: String,
+    pub reference: String,
+    pub provider: String,
+    pub birth_year: i32,
+    pub household_size: i32,
+    pub binding: String,
+    /// An approved wish municipality.
+    #[serde(default)]
+    pub wish: Option<String>,
+    pub urgency: Urgency,
+    pub support: Support,
+    pub ready_since: NaiveDate,
+    pub min_rooms: i32,
+    pub max_rent_cents: i64,
+    #[serde(default)]
+    pub ground_floor: bool,
+    #[serde(default)]
+    pub lift: bool,
+    #[serde(default)]
+    pub wheelchair: bool,
+    #[serde(default)]
+    pub exclusion_zones: Vec<Zone>,
+    /// Network and treatment anchors.
+    #[serde(default)]
+    pub anchors: Vec<Point>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Dwelling {
+    pub id: String,
+    pub corporation: String,
+    pub municipality: String,
+    pub kind: Kind,
+    #[serde(default)]
+    pub omklap_provider: Option<String>,
+    pub at: Point,
+    pub rooms: i32,
+    pub max_household: i32,
+    pub rent_cents: i64,
+    pub floor: i32,
+    #[serde(default)]
+    pub lift: bool,
+    #[serde(default)]
+    pub wheelchair: bool,
+    pub available_from: NaiveDate,
+}
+
+/// What is left of a contingent agreement in the round's period.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Contingent {
+    pub id: String,
+    pub municipality: String,
+    pub corporation: String,
+    /// Cap minus placements and open offers of the period.
+    pub remaining: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    pub id: String,
+    /// Where the ambulant team starts from; intensive support must live near it.
+    pub team_base: Point,
+}
+
+/// The region's rules for a round.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// A client ready this many days moves up one tier.
+    pub escalation_days: i64,
+    /// Dwellings available within this many days of the round count.
+    pub horizon_days: i64,
+    /// Clients may be placed anywhere in the region, not only in their binding or wish
+    /// municipality.
+    pub region_wide: bool,
+    /// Intensive support: at most this far from the provider's team base.
+    pub intensive_support_max_km: f64,
+    /// Highest rent per household size (index 0: one person); beyond the last, the last.
+    pub rent_limit_cents: Vec<i64>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            escalation_days: 180,
+            horizon_days: 60,
+            region_wide: false,
+            intensive_support_max_km: 15.0,
+            rent_limit_cents: vec![72_000, 72_000, 90_000],
+        }
+    }
+}
+
+/// One round's input.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Round {
+    pub round_date: NaiveDate,
+    #[serde(default)]
+    pub policy: Policy,
+    pub clients: Vec<Client>,
+    pub dwellings: Vec<Dwelling>,
+    #[serde(default)]
+    pub contingents: Vec<Contingent>,
+    #[serde(default)]
+    pub providers: Vec<Provider>,
+    /// Pairs rejected or declined before: never proposed again.
+    #[serde(default)]
+    pub rejected_pairs: Vec<(String, String)>,
+}
+
+/// A hard rule of eligibility.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// The dwelling is available within the horizon.
+    Available,
+    /// In the binding or approved wish municipality (or anywhere, by policy).
+    Location,
+    /// Outside every exclusion zone of the client.
+    OutsideExclusionZones,
+    /// Household size and rooms fit.
+    Size,
+    /// Within the client's limit and the policy's limit for the household.
+    Rent,
+    /// Ground floor, lift and wheelchair needs hold.
+    Access,
+    /// An omklap dwelling goes only to a client of the provider that rents it.
+    Omklap,
+    /// Intensive support lives within reach of the provider's team.
+    SupportDistance,
+    /// A contingent dwelling needs an agreement between the client's binding
+    /// municipality and the corporation.
+    ContingentAgreement,
+    /// The pair was not rejected or declined before.
+    NotRejectedBefore,
+}
+
+pub const ALL_RULES: [Rule; 10] = [
+    Rule::Available,
+    Rule::Location,
+    Rule::OutsideExclusionZones,
+    Rule::Size,
+    Rule::Rent,
+    Rule::Access,
+    Rule::Omklap,
+    Rule::SupportDistance,
+    Rule::ContingentAgreement,
+    Rule::NotRejectedBefore,
+];
+
+/// The rules a pair breaks (empty: a candidate).
+pub fn broken_rules(r: &Round, c: &Client, d: &Dwelling, provider_base: Option<&Point>, rejected: &HashSet<(&str, &str)>) -> Vec<Rule> {
+    let mut broken = Vec::new();
+    if d.available_from > r.round_date + chrono::Duration::days(r.policy.horizon_days) {
+        broken.push(Rule::Available);
+    }
+    let in_place = d.municipality == c.binding || c.wish.as_deref() == Some(d.municipality.as_str());
+    if !in_place && !r.policy.region_wide {
+        broken.push(Rule::Location);
+    }
+    if c.exclusion_zones.iter().any(|z| z.at.km(&d.at) * 1000.0 <= z.radius_m) {
+        broken.push(Rule::OutsideExclusionZones);
+    }
+    if c.household_size > d.max_household || d.rooms < c.min_rooms {
+        broken.push(Rule::Size);
+    }
+    let limits = &r.policy.rent_limit_cents;
+    let policy_limit = limits.get((c.household_size.max(1) - 1) as usize).or(limits.last()).copied().unwrap_or(i64::MAX);
+    if d.rent_cents > c.max_rent_cents || d.rent_cents > policy_limit {
+        broken.push(Rule::Rent);
+    }
+    if (c.ground_floor && d.floor != 0 && !d.lift) || (c.lift && d.floor > 0 && !d.lift) || (c.wheelchair && !d.wheelchair) {
+        broken.push(Rule::Access);
+    }
+    if d.kind == Kind::Omklap && d.omklap_provider.as_deref() != Some(c.provider.as_str()) {
+        broken.push(Rule::Omklap);
+    }
+    if c.support == Support::Intensive {
+        let near = provider_base.is_some_and(|b| b.km(&d.at) <= r.policy.intensive_support_max_km);
+        if !near {
+            broken.push(Rule::SupportDistance);
+        }
+    }
+    if d.kind == Kind::Contingent && !r.contingents.iter().any(|k| k.municipality == c.binding && k.corporation == d.corporation) {
+        broken.push(Rule::ContingentAgreement);
+    }
+    if rejected.contains(&(c.id.as_str(), d.id.as_str())) {
+        broken.push(Rule::NotRejectedBefore);
+    }
+    broken
+}
+
+/// The soft score of a candidate pair, part by part (points).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Score {
+    /// One point per day waited since ready, at most 730.
+    pub waiting: i64,
+    /// Up to 100 for living near the network and treatment anchors.
+    pub network: i64,
+    /// 50 in the approved wish municipality.
+    pub preferred_place: i64,
+    /// Minus 40 per room more than the household needs.
+    pub size_fit: i64,
+    /// Up to 30 for rent well within the client's limit.
+    pub rent_headroom: i64,
+}
+
+impl Score {
+    pub fn total(&self) -> i64 {
+        self.waiting + self.network + self.preferred_place + self.size_fit + self.rent_headroom
+    }
+}
+
+pub fn score(r: &Round, c: &Client, d: &Dwelling) -> Score {
+    let waited = (r.round_date - c.ready_since).num_days().clamp(0, 730);
+    let network = c
+        .anchors
+        .iter()
+        .map(|a| a.km(&d.at))
+        .fold(None, |m: Option<f64>, k| Some(m.map_or(k, |m| m.min(k))))
+        .map_or(0, |km| (100.0 - 5.0 * km).round().max(0.0) as i64);
+    let needed_rooms = c.min_rooms.max(c.household_size);
+    Score {
+        waiting: waited,
+        network,
+        preferred_place: if c.wish.as_deref() == Some(d.municipality.as_str()) { 50 } else { 0 },
+        size_fit: -40 * i64::from((d.rooms - needed_rooms).max(0)),
+        rent_headroom: ((c.max_rent_cents - d.rent_cents) / 1000).clamp(0, 30),
+    }
+}
+
+/// The client's tier at the round: urgency, one up when waiting past the escalation age.
+pub fn tier(r: &Round, c: &Client) -> (u32, bool) {
+    let base = c.urgency.tier();
+    let escalated = (r.round_date - c.ready_since).num_days() >= r.policy.escalation_days && base > 0;
+    (if escalated { base - 1 } else { base }, escalated)
+}
+
+/// The matching problem of a round, with what explains it.
+pub struct Built {
+    pub graph: Graph,
+    /// Per edge: the pair's score.
+    pub scores: Vec<Score>,
+    /// Per client: how many dwellings each rule excluded.
+    pub excluded: HashMap<String, BTreeMap<Rule, usize>>,
+    /// Per client: tier and whether escalated.
+    pub tiers: HashMap<String, (u32, bool)>,
+    /// Per edge: its contingent group id.
+    pub group_of_edge: Vec<Option<String>>,
+}
+
+/// Builds the matching problem: candidate pairs, weights, tiers and contingent groups.
+pub fn build(r: &Round) -> Built {
+    let bases: HashMap<&str, &Point> = r.providers.iter().map(|p| (p.id.as_str(), &p.team_base)).collect();
+    let rejected: HashSet<(&str, &str)> = r.rejected_pairs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let groups_by_key: HashMap<(&str, &str), usize> =
+        r.contingents.iter().enumerate().map(|(i, k)| ((k.municipality.as_str(), k.corporation.as_str()), i)).collect();
+    // Only dwellings where a client could live are compared: by place, unless region-wide.
+    let mut by_municipality: HashMap<&str, Vec<&Dwelling>> = HashMap::new();
+    for d in &r.dwellings {
+        by_municipality.entry(d.municipality.as_str()).or_default().push(d);
+    }
+    let mut graph = Graph::default();
+    let mut scores = Vec::new();
+    let mut group_of_edge = Vec::new();
+    let mut groups: Vec<Group> = r.contingents.iter().map(|k| Group { id: k.id.clone(), cap: k.remaining.max(0), edges: vec![] }).collect();
+    let mut excluded = HashMap::new();
+    let mut tiers = HashMap::new();
+    for c in &r.clients {
+        let (t, escalated) = tier(r, c);
+        tiers.insert(c.id.clone(), (t, escalated));
+        graph.left.push(Left { id: c.id.clone(), tier: t });
+        let mut counts: BTreeMap<Rule, usize> = BTreeMap::new();
+        let mut considered = 0usize;
+        let mut consider = |d: &Dwelling, graph: &mut Graph| {
+            considered += 1;
+            let broken = broken_rules(r, c, d, bases.get(c.provider.as_str()).copied(), &rejected);
+            if broken.is_empty() {
+                let s = score(r, c, d);
+                let k = graph.edges.len();
+                graph.edges.push(Edge { left: c.id.clone(), right: d.id.clone(), weight: s.total() });
+                scores.push(s);
+                let g = (d.kind == Kind::Contingent).then(|| groups_by_key[&(c.binding.as_str(), d.corporation.as_str())]);
+                if let Some(g) = g {
+                    groups[g].edges.push(k);
+                }
+                group_of_edge.push(g.map(|g| r.contingents[g].id.clone()));
+            } else {
+                for rule in broken {
+                    *counts.entry(rule).or_default() += 1;
+                }
+            }
+        };
+        if r.policy.region_wide {
+            for d in &r.dwellings {
+                consider(d, &mut graph);
+            }
+        } else {
+            let mut places = vec![c.binding.as_str()];
+            places.extend(c.wish.as_deref());
+            for p in places {
+                for d in by_municipality.get(p).into_iter().flatten() {
+                    consider(d, &mut graph);
+                }
+            }
+            // Dwellings elsewhere fail the location rule without being compared.
+            let elsewhere = r.dwellings.len() - considered;
+            if elsewhere > 0 {
+                *counts.entry(Rule::Location).or_default() += elsewhere;
+            }
+        }
+        excluded.insert(c.id.clone(), counts);
+    }
+    graph.right = r.dwellings.iter().map(|d| Right { id: d.id.clone() }).collect();
+    graph.groups = groups;
+    Built { graph, scores, excluded, tiers, group_of_edge }
+}
+
+/// The next best option for a client or a dwelling.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Alternative {
+    /// The other dwelling (for a client) or the other client's reference (for a dwelling).
+    pub with: String,
+    pub score: i64,
+    /// Whether it was taken in this round, and by whom (reference or dwelling id).
+    pub taken_by: Option<String>,
+}
+
+/// One proposed placement, with its explanation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Proposal {
+    pub client: String,
+    pub reference: String,
+    pub dwelling: String,
+    pub tier: u32,
+    pub escalated: bool,
+    pub score: i64,
+    pub score_parts: Score,
+    pub rules_met: Vec<Rule>,
+    pub contingent: Option<String>,
+    pub next_best_for_client: Option<Alternative>,
+    pub next_best_for_dwelling: Option<Alternative>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// No dwelling passes the hard rules.
+    NoCandidate,
+    /// Every candidate is a contingent dwelling whose contingent is used up.
+    ContingentExhausted,
+    /// Every candidate went to someone of a higher tier, or to a placement that scored
+    /// higher in total.
+    Outranked,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Unmatched {
+    pub client: String,
+    pub reference: String,
+    pub tier: u32,
+    pub reason: Reason,
+    /// In Dutch, for the table.
+    pub explanation: String,
+    /// For no candidate: dwellings excluded per rule.
+    pub excluded_by: BTreeMap<Rule, usize>,
+    /// For an exhausted contingent: which.
+    pub contingents: Vec<String>,
+    /// For outranked: who took the candidate dwellings (dwelling, reference, tier).
+    pub taken_by: Vec<(String, String, u32)>,
+}
+
+/// A contingent at the end of the round.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ContingentUse {
+    pub id: String,
+    pub remaining_before: i64,
+    pub proposed: i64,
+    /// Every remaining dwelling of it is proposed and someone else wanted one.
+    pub binding: bool,
+    /// With one more dwelling in it, by re-solving: extra placements per tier and score.
+    pub one_more: Option<Marginal>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Marginal {
+    pub extra_per_tier: Vec<i64>,
+    pub extra_score: i64,
+}
+
+/// A round's result.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Outcome {
+    pub proposals: Vec<Proposal>,
+    pub unmatched: Vec<Unmatched>,
+    pub contingents: Vec<ContingentUse>,
+    pub solver: Solution,
+}
+
+/// Runs a round: build, solve, explain.
+pub fn run(r: &Round) -> Result<Outcome, optimize::InputError> {
+    run_with(r, Limits::default())
+}
+
+pub fn run_with(r: &Round, limits: Limits) -> Result<Outcome, optimize::InputError> {
+    let b = build(r);
+    let sol = optimize::solve_with(&b.graph, Objective::Tiered, limits)?;
+    let clients: HashMap<&str, &Client> = r.clients.iter().map(|c| (c.id.as_str(), c)).collect();
+    let taken_dwelling: HashMap<&str, &str> = sol.matched.iter().map(|p| (p.right.as_str(), p.left.as_str())).collect();
+    let taken_client: HashMap<&str, &str> = sol.matched.iter().map(|p| (p.left.as_str(), p.right.as_str())).collect();
+    let edge_index: HashMap<(&str, &str), usize> =
+        b.graph.edges.iter().enumerate().map(|(k, e)| ((e.left.as_str(), e.right.as_str()), k)).collect();
+    let mut by_left: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_right: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, e) in b.graph.edges.iter().enumerate() {
+        by_left.entry(e.left.as_str()).or_default().push(k);
+        by_right.entry(e.right.as_str()).or_default().push(k);
+    }
+    let mut load: HashMap<&str, i64> = HashMap::new();
+    for p in &sol.matched {
+        if let Some(g) = &b.group_of_edge[edge_index[&(p.left.as_str(), p.right.as_str())]] {
+            *load.entry(g.as_str()).or_default() += 1;
+        }
+    }
+    let best_other = |edges: Option<&Vec<usize>>, skip: usize, other: &dyn Fn(usize) -> (String, Option<String>)| -> Option<Alternative> {
+        edges?.iter().filter(|&&k| k != skip).max_by_key(|&&k| (b.graph.edges[k].weight, std::cmp::Reverse(k))).map(|&k| {
+            let (with, taken_by) = other(k);
+            Alternative { with, score: b.graph.edges[k].weight, taken_by }
+        })
+    };
+    let mut proposals = Vec::new();
+    for p in &sol.matched {
+        let k = edge_index[&(p.left.as_str(), p.right.as_str())];
+        let c = clients[p.left.as_str()];
+        let (t, escalated) = b.tiers[&c.id];
+        let for_client = best_other(by_left.get(p.left.as_str()), k, &|k| {
+            let d = b.graph.edges[k].right.as_str();
+            (d.to_string(), taken_dwelling.get(d).map(|cl| clients[cl].reference.clone()))
+        });
+        let for_dwelling = best_other(by_right.get(p.right.as_str()), k, &|k| {
+            let cl = clients[b.graph.edges[k].left.as_str()];
+            (cl.reference.clone(), taken_client.get(cl.id.as_str()).map(|d| d.to_string()))
+        });
+        proposals.push(Proposal {
+            client: c.id.clone(),
+            reference: c.reference.clone(),
+            dwelling: p.right.clone(),
+            tier: t,
+            escalated,
+            score: b.graph.edges[k].weight,
+            score_parts: b.scores[k].clone(),
+            rules_met: ALL_RULES.to_vec(),
+            contingent: b.group_of_edge[k].clone(),
+            next_best_for_client: for_client,
+            next_best_for_dwelling: for_dwelling,
+        });
+    }
+    let caps: HashMap<&str, i64> = b.graph.groups.iter().map(|g| (g.id.as_str(), g.cap)).collect();
+    let mut unmatched = Vec::new();
+    for c in &r.clients {
+        if taken_client.contains_key(c.id.as_str()) {
+            continue;
+        }
+        let (t, _) = b.tiers[&c.id];
+        let candidates = by_left.get(c.id.as_str()).cloned().unwrap_or_default();
+        let u = if candidates.is_empty() {
+            let excluded_by = b.excluded[&c.id].clone();
+            let top = excluded_by.iter().max_by_key(|(_, n)| **n).map(|(r, n)| format!("{r:?}: {n} woningen")).unwrap_or_default();
+            Unmatched {
+                client: c.id.clone(),
+                reference: c.reference.clone(),
+                tier: t,
+                reason: Reason::NoCandidate,
+                explanation: format!("geen woning voldoet aan alle harde eisen (meest uitgesloten door {top})"),
+                excluded_by,
+                contingents: vec![],
+                taken_by: vec![],
+            }
+        } else {
+            // Candidates whose dwelling is free but whose contingent is full.
+            let blocked: Vec<String> = candidates
+                .iter()
+                .filter(|&&k| !taken_dwelling.contains_key(b.graph.edges[k].right.as_str()))
+                .filter_map(|&k| b.group_of_edge[k].clone())
+                .filter(|g| load.get(g.as_str()).copied().unwrap_or(0) >= caps[g.as_str()])
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let free_unblocked = candidates.iter().any(|&k| {
+                !taken_dwelling.contains_key(b.graph.edges[k].right.as_str())
+                    && b.group_of_edge[k].as_ref().is_none_or(|g| load.get(g.as_str()).copied().unwrap_or(0) < caps[g.as_str()])
+            });
+            let taken_by: Vec<(String, String, u32)> = candidates
+                .iter()
+                .filter_map(|&k| {
+                    let d = b.graph.edges[k].right.as_str();
+                    taken_dwelling.get(d).map(|cl| (d.to_string(), clients[cl].reference.clone(), b.tiers[*cl].0))
+                })
+                .collect();
+            if !blocked.is_empty() && !free_unblocked {
+                Unmatched {
+                    client: c.id.clone(),
+                    reference: c.reference.clone(),
+                    tier: t,
+                    reason: Reason::ContingentExhausted,
+                    explanation: format!("de passende woningen vallen onder een contingent dat op is: {}", blocked.join(", ")),
+                    excluded_by: BTreeMap::new(),
+                    contingents: blocked,
+                    taken_by,
+                }
+            } else {
+                let higher = taken_by.iter().filter(|(_, _, tt)| *tt < t).count();
+                let explanation = if higher > 0 {
+                    format!("{higher} passende woning(en) gingen naar cliënten met een hogere urgentie")
+                } else {
+                    "de passende woningen gingen naar cliënten van dezelfde of lagere urgentie omdat de totale score zo hoger was"
+                        .to_string()
+                };
+                Unmatched {
+                    client: c.id.clone(),
+                    reference: c.reference.clone(),
+                    tier: t,
+                    reason: Reason::Outranked,
+                    explanation,
+                    excluded_by: BTreeMap::new(),
+                    contingents: vec![],
+                    taken_by,
+                }
+            }
+        };
+        unmatched.push(u);
+    }
+    // Contingents: binding when full and wanted by someone left unmatched.
+    let wanted: HashSet<&str> = unmatched.iter().flat_map(|u| u.contingents.iter().map(|s| s.as_str())).collect();
+    let mut contingents = Vec::new();
+    for k in &r.contingents {
+        let proposed = load.get(k.id.as_str()).copied().unwrap_or(0);
+        let binding = proposed >= k.remaining.max(0) && wanted.contains(k.id.as_str());
+        let one_more = if binding {
+            let mut g2 = b.graph.clone();
+            if let Some(g) = g2.groups.iter_mut().find(|g| g.id == k.id) {
+                g.cap += 1;
+            }
+            // Re-solved, not read from duals: the LP duals of the caps are not exact once
+            // the relaxation is fractional, and the table wants placements, not a price.
+            let quick = Limits { max_nodes: limits.max_nodes.min(50), time_limit_ms: (limits.time_limit_ms / 10).max(50), ..limits };
+            let s2 = optimize::solve_with(&g2, Objective::Tiered, quick)?;
+            Some(Marginal {
+                extra_per_tier: s2
+                    .tier_counts
+                    .iter()
+                    .zip(sol.tier_counts.iter().chain(std::iter::repeat(&0)))
+                    .map(|(a, b)| a - b)
+                    .collect(),
+                extra_score: s2.total_weight - sol.total_weight,
+            })
+        } else {
+            None
+        };
+        contingents.push(ContingentUse { id: k.id.clone(), remaining_before: k.remaining, proposed, binding, one_more });
+    }
+    Ok(Outcome { proposals, unmatched, contingents, solver: sol })
+}

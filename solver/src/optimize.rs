@@ -83,11 +83,13 @@ pub struct Limits {
     pub max_nodes: usize,
     /// Subgradient iterations at each node.
     pub iterations: usize,
+    /// Wall-clock budget for the search, in milliseconds.
+    pub time_limit_ms: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_nodes: 20_000, iterations: 60 }
+        Limits { max_nodes: 20_000, iterations: 60, time_limit_ms: 2_000 }
     }
 }
 
@@ -287,7 +289,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     }
     let sparse = Sparse { n_right: c.right_ids.len(), adj: &adj };
     let mut bb = BranchAndBound::new(&c, &sparse, &weights, limits);
-    bb.run();
+    bb.run(started);
 
     let chosen = bb.best_edges.clone();
     let mut matched: Vec<Pair> =
@@ -385,10 +387,11 @@ impl<'a> BranchAndBound<'a> {
         open.max(self.best_value)
     }
 
-    fn run(&mut self) {
+    fn run(&mut self, started: Instant) {
         let mut stack = vec![Node { removed: vec![], fixed: vec![], lambda: vec![0; self.c.caps.len()] }];
         while let Some(node) = stack.pop() {
-            if self.nodes >= self.limits.max_nodes {
+            let out_of_time = self.nodes > 0 && started.elapsed().as_millis() as u64 >= self.limits.time_limit_ms;
+            if self.nodes >= self.limits.max_nodes || out_of_time {
                 // Unexplored: bound it by its relaxation without further work.
                 let (ub, ..) = self.relax(&node, &node.lambda);
                 self.open_bounds.push(ub);

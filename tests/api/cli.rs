@@ -60,3 +60,45 @@ fn bad_configuration_stops_with_the_setting_named() {
     let out = bin().env("UITSTROOMTAFEL_BIND", "nowhere").args(["--database", "sqlite://x.db", "serve"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("bind"));
 }
+
+#[test]
+fn solve_match_and_generate_without_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("graph.json");
+    let output = dir.path().join("result.json");
+    std::fs::write(
+        &input,
+        r#"{"left":  [{"id": "c1", "tier": 0}, {"id": "c2", "tier": 1}],
+            "right": [{"id": "d1"}, {"id": "d2"}],
+            "edges": [{"left": "c1", "right": "d1", "weight": 120}, {"left": "c2", "right": "d1", "weight": 80}],
+            "groups": [{"id": "GM0202/corp-a/2026", "cap": 1, "edges": [0, 1]}]}"#,
+    )
+    .unwrap();
+    let out = bin().args(["solve", "--input", &input.to_string_lossy(), "--output", &output.to_string_lossy()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
+    assert_eq!(r["status"], "optimal");
+    assert_eq!(r["matched"], serde_json::json!([{"left": "c1", "right": "d1"}]));
+    assert_eq!((r["total_weight"].as_i64(), r["gap"].as_f64()), (Some(120), Some(0.0)));
+    assert_eq!(r["tier_counts"], serde_json::json!([1, 0]));
+
+    std::fs::write(&input, r#"{"left": [{"id": "c1"}, {"id": "c1"}], "right": [], "edges": []}"#).unwrap();
+    let out = bin().args(["solve", "--input", &input.to_string_lossy(), "--output", &output.to_string_lossy()]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("duplicate left id 'c1'"));
+
+    let out = bin().args(["generate", "--size", "region", "--seed", "3"]).output().unwrap();
+    assert!(out.status.success());
+    let round = dir.path().join("round.json");
+    std::fs::write(&round, &out.stdout).unwrap();
+    let again = bin().args(["generate", "--size", "region", "--seed", "3"]).output().unwrap();
+    assert_eq!(out.stdout, again.stdout, "seeded");
+    let proposals = dir.path().join("proposals.json");
+    let out = bin().args(["match", "--input", &round.to_string_lossy(), "--output", &proposals.to_string_lossy()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let o: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&proposals).unwrap()).unwrap();
+    let placed = o["proposals"].as_array().unwrap().len();
+    let unmatched = o["unmatched"].as_array().unwrap().len();
+    assert!(placed > 0);
+    assert_eq!(placed + unmatched, 300);
+}
