@@ -23,9 +23,12 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-#![allow(missing_docs)] // TODO(matcher issue): document every public item, then drop this line
 
 mod assignment;
+// The domain layer's fields mirror the round JSON described in solver/README.md; their
+// item-level docs are still to be written (see the matcher issue's handoff).
+#[allow(missing_docs)]
 pub mod generate;
+#[allow(missing_docs)]
 pub mod model;
 pub mod optimize;

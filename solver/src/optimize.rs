@@ -16,13 +16,15 @@
 
 use crate::assignment::{max_weight_matching, Sparse};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::time::Instant;
 
 /// A left node (a client).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Left {
+    /// Unique among left nodes.
     pub id: String,
     /// Priority tier, 0 the highest. Defaults to 0.
     #[serde(default)]
@@ -33,6 +35,7 @@ pub struct Left {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Right {
+    /// Unique among right nodes.
     pub id: String,
 }
 
@@ -40,8 +43,11 @@ pub struct Right {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Edge {
+    /// A left node's id.
     pub left: String,
+    /// A right node's id.
     pub right: String,
+    /// What choosing the pair is worth; an integer, so the optimum is exact.
     pub weight: i64,
 }
 
@@ -49,8 +55,11 @@ pub struct Edge {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Group {
+    /// Unique among groups, e.g. `GM0202/corp-a/2026`.
     pub id: String,
+    /// At most this many of the group's edges; never negative.
     pub cap: i64,
+    /// Indices into [`Graph::edges`]; an edge belongs to at most one group.
     pub edges: Vec<usize>,
 }
 
@@ -58,9 +67,13 @@ pub struct Group {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Graph {
+    /// The left nodes (clients).
     pub left: Vec<Left>,
+    /// The right nodes (dwellings).
     pub right: Vec<Right>,
+    /// The candidate pairs; at most one per (left, right).
     pub edges: Vec<Edge>,
+    /// Capacity groups (contingents); optional.
     #[serde(default)]
     pub groups: Vec<Group>,
 }
@@ -96,7 +109,9 @@ impl Default for Limits {
 /// A chosen pair.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Pair {
+    /// The left node's id.
     pub left: String,
+    /// The right node's id.
     pub right: String,
 }
 
@@ -105,6 +120,7 @@ pub struct Pair {
 pub struct Stage {
     /// `tier 0`, `tier 1`, …, `weight`.
     pub name: String,
+    /// Matched left nodes of the tier, or the total weight.
     pub value: i64,
     /// Whether no feasible matching does better on this stage (given the stages before).
     pub proven: bool,
@@ -114,6 +130,7 @@ pub struct Stage {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Proven optimal on every stage.
     Optimal,
     /// Feasible, with the proven gap.
     Feasible,
@@ -122,24 +139,29 @@ pub enum Status {
 /// The result.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Solution {
+    /// Optimal, or feasible with a proven gap.
     pub status: Status,
     /// The chosen pairs, by left id.
     pub matched: Vec<Pair>,
+    /// The sum of the chosen edges' weights.
     pub total_weight: i64,
     /// Matched left nodes per tier.
     pub tier_counts: Vec<i64>,
     /// Relative gap on the last unproven stage: 0 when optimal.
     pub gap: f64,
+    /// Each lexicographic stage with its value and whether it is proven.
     pub stages: Vec<Stage>,
     /// Branch-and-bound nodes explored.
     pub nodes: usize,
     /// Assignment problems solved.
     pub assignments: usize,
+    /// Wall-clock time of the solve.
     pub millis: u128,
 }
 
-/// Why an input is refused.
+/// Why an input is refused. Each message names the offending item.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[allow(missing_docs)] // the variants' fields are the ids and indices their messages name
 pub enum InputError {
     #[error("duplicate {kind} id '{id}'")]
     DuplicateId { kind: &'static str, id: String },
@@ -159,6 +181,7 @@ pub enum InputError {
     TooLarge,
 }
 
+/// The lowest priority tier accepted.
 pub const MAX_TIER: u32 = 7;
 
 /// The problem with ids resolved to indices, in canonical (id) order.
@@ -387,15 +410,24 @@ impl<'a> BranchAndBound<'a> {
         open.max(self.best_value)
     }
 
+    /// Best-first search: the open node with the highest parent bound goes next, so the
+    /// proven bound falls as fast as it can; ties go to the older node (deterministic).
     fn run(&mut self, started: Instant) {
-        let mut stack = vec![Node { removed: vec![], fixed: vec![], lambda: vec![0; self.c.caps.len()] }];
-        while let Some(node) = stack.pop() {
+        let root = Node { removed: vec![], fixed: vec![], lambda: vec![0; self.c.caps.len()] };
+        let mut queue: BinaryHeap<(i128, Reverse<usize>)> = BinaryHeap::new();
+        let mut nodes: Vec<Option<Node>> = vec![Some(root)];
+        queue.push((i128::MAX, Reverse(0)));
+        while let Some((parent_bound, Reverse(id))) = queue.pop() {
+            let node = nodes[id].take().expect("each node is queued once");
+            if parent_bound <= self.best_value {
+                continue;
+            }
             let out_of_time = self.nodes > 0 && started.elapsed().as_millis() as u64 >= self.limits.time_limit_ms;
             if self.nodes >= self.limits.max_nodes || out_of_time {
-                // Unexplored: bound it by its relaxation without further work.
-                let (ub, ..) = self.relax(&node, &node.lambda);
-                self.open_bounds.push(ub);
-                continue;
+                // Unexplored: its parent's bound still bounds it.
+                self.open_bounds.push(parent_bound);
+                self.open_bounds.extend(queue.drain().map(|(b, _)| b));
+                break;
             }
             self.nodes += 1;
             let Some((ub, lambda, branch)) = self.bound_node(&node) else { continue };
@@ -406,15 +438,16 @@ impl<'a> BranchAndBound<'a> {
                 continue;
             }
             let Some(e) = branch else { continue };
-            // Depth first: explore "use e" last so "drop e" (cheaper to bound) comes first.
             let mut fix = node.clone();
             fix.fixed.push(e);
             fix.lambda = lambda.clone();
             let mut drop = node;
             drop.removed.push(e);
             drop.lambda = lambda;
-            stack.push(fix);
-            stack.push(drop);
+            for child in [drop, fix] {
+                queue.push((ub, Reverse(nodes.len())));
+                nodes.push(Some(child));
+            }
         }
     }
 
@@ -485,7 +518,9 @@ impl<'a> BranchAndBound<'a> {
         let mut best = (i128::MAX, lambda.clone(), Vec::new(), Vec::new());
         let mut theta = 1.0f64;
         let mut stale = 0;
-        for _ in 0..self.limits.iterations.max(1) {
+        // The root sets the multipliers every child starts from: it gets the most work.
+        let iterations = if self.nodes <= 1 { self.limits.iterations * 4 } else { (self.limits.iterations / 8).max(4) };
+        for _ in 0..iterations {
             let (ub, chosen, load) = self.relax(node, &lambda);
             if ub == i128::MIN {
                 return None;
