@@ -60,7 +60,10 @@ fn main() {
         let (hung_ms, same) = if g.left.len() * (g.right.len() + g.left.len()) <= 20_000_000 {
             let t = Instant::now();
             let h = hungarian(&free);
-            (format!("{:.1}", t.elapsed().as_secs_f64() * 1000.0), if h == f.total_weight.max(0) { "yes".to_string() } else { format!("NO ({h} vs {})", f.total_weight) })
+            (
+                format!("{:.1}", t.elapsed().as_secs_f64() * 1000.0),
+                if h == f.total_weight.max(0) { "yes".to_string() } else { format!("NO ({h} vs {})", f.total_weight) },
+            )
         } else {
             ("(matrix too large)".into(), "-".into())
         };
