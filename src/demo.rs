@@ -125,6 +125,11 @@ fn fill(conn: &mut Conn, today: NaiveDate) -> QueryResult<()> {
         organisations::create_organisation(conn, region, OrgKind::Municipality.as_str(), &format!("Gemeente {name}"), Some(code))?;
     }
     let _ = office;
+    // The providers' ambulant teams start from Arnhem, Rheden and Zevenaar.
+    for (provider, base) in providers.iter().zip(["GM0202", "GM0275", "GM0299"]) {
+        let m = municipalities::find(conn, base)?.ok_or(diesel::result::Error::NotFound)?;
+        crate::store::rounds::set_base(conn, *provider, m.centroid_lat, m.centroid_lon)?;
+    }
 
     // One hash for all demo logins: argon2 is slow on purpose, the demo need not wait.
     let hash = hash_password(PASSWORD);

@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod geo;
+pub mod matching;
 pub mod notify;
 pub mod startup;
 pub mod store;

@@ -8,11 +8,13 @@ pub struct RegionPolicy {
     pub escalation_days: i64,
     /// Alert when the remaining part of a contingent falls to this share of its cap.
     pub contingent_alert_ratio: f64,
+    /// A client with intensive support lives at most this far from the team's base.
+    pub intensive_support_max_km: f64,
 }
 
 impl Default for RegionPolicy {
     fn default() -> Self {
-        RegionPolicy { escalation_days: 180, contingent_alert_ratio: 0.2 }
+        RegionPolicy { escalation_days: 180, contingent_alert_ratio: 0.2, intensive_support_max_km: 15.0 }
     }
 }
 

@@ -113,3 +113,9 @@ pub fn count_by_status(conn: &mut Conn, scope: &DwellingScope) -> QueryResult<Ve
     }
     Ok(counts.into_iter().collect())
 }
+
+/// Whether the dwelling is still published (a round checks before it proposes it).
+pub fn is_published(conn: &mut Conn, id: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(dwellings::table.filter(dwellings::id.eq(id)).filter(dwellings::status.eq("published"))))
+        .get_result(conn)
+}

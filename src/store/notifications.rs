@@ -248,7 +248,7 @@ pub fn list_outbox(conn: &mut Conn, status: Option<&str>, offset: i64, limit: i6
 }
 
 /// Ready (or proposed) clients whose wait reached `since` or earlier and who were not
-/// reported yet: (client id, reference, binding municipality, region).
+/// reported yet: (client id, reference, binding municipality).
 pub fn long_waiting(conn: &mut Conn, region_id: i32, since: NaiveDate) -> QueryResult<Vec<(i32, String, String)>> {
     clients::table
         .inner_join(organisations::table.on(organisations::id.eq(clients::provider_id)))

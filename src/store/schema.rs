@@ -38,6 +38,8 @@ diesel::table! {
         kind -> Text,
         name -> Text,
         municipality_code -> Nullable<Text>,
+        base_lat -> Nullable<Double>,
+        base_lon -> Nullable<Double>,
     }
 }
 
@@ -188,6 +190,7 @@ diesel::table! {
         reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        contingent_id -> Nullable<Integer>,
     }
 }
 
@@ -262,6 +265,8 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(client_exclusion_zones -> clients (client_id));
 diesel::joinable!(client_anchors -> clients (client_id));
 diesel::joinable!(proposals -> match_rounds (round_id));
+diesel::joinable!(proposals -> clients (client_id));
+diesel::joinable!(proposals -> dwellings (dwelling_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,

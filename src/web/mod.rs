@@ -27,7 +27,7 @@ pub struct AppState {
 /// The API handlers, registered once for the server and once for the OpenAPI document,
 /// so the document always matches what is served.
 fn api_v1(cfg: &mut ServiceConfig) {
-    use api::{clients, contingents, dwellings, notifications, register};
+    use api::{clients, contingents, dwellings, notifications, register, rounds};
     cfg.service(register::me)
         .service(register::create_token)
         .service(register::locate)
@@ -58,7 +58,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(notifications::recent)
         .service(notifications::preferences)
         .service(notifications::set_preferences)
-        .service(notifications::outbox);
+        .service(notifications::outbox)
+        .service(rounds::run)
+        .service(rounds::list)
+        .service(rounds::get);
 }
 
 #[derive(utoipa::OpenApi)]

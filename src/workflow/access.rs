@@ -33,6 +33,8 @@ pub enum Capability {
     WriteOrganisations,
     ReadAudit,
     ReadOutbox,
+    RunRounds,
+    ReadRounds,
 }
 
 /// The roles that hold a capability.
@@ -51,6 +53,10 @@ pub fn allowed_roles(cap: Capability) -> &'static [Role] {
         WriteOrganisations => &[Admin],
         ReadAudit => &[Admin],
         ReadOutbox => &[Admin],
+        RunRounds => &[Coordinator],
+        // A round's proposals and explanations name clients (pseudonymously): the table's
+        // coordinators only, until the review workflow discloses them per party.
+        ReadRounds => &[Coordinator],
     }
 }
 

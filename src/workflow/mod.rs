@@ -9,6 +9,7 @@ pub mod contingents;
 pub mod dwellings;
 pub mod notifications;
 pub mod register;
+pub mod rounds;
 
 pub use access::Caller;
 

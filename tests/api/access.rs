@@ -65,6 +65,12 @@ async fn every_endpoint_by_role(app: TestApp) {
         // only the admin's cell: the others are covered by the row before
         ("POST", "/api/v1/contingents".into(), Some(contingent2), [SKIP, SKIP, SKIP, SKIP, 201]),
         ("POST", "/api/v1/tokens".into(), Some(json!({"name": "koppeling"})), [201, 201, 201, 201, 201]),
+        ("POST", "/api/v1/rounds".into(), Some(json!({})), [201, 403, 403, 403, 403]),
+        ("GET", "/api/v1/rounds".into(), None, [200, 403, 403, 403, 403]),
+        ("GET", "/api/v1/rounds/1".into(), None, [200, 403, 403, 403, 403]),
+        ("GET", "/api/v1/notifications".into(), None, [200, 200, 200, 200, 200]),
+        ("GET", "/api/v1/notifications/preferences".into(), None, [200, 200, 200, 200, 200]),
+        ("GET", "/api/v1/outbox".into(), None, [403, 403, 403, 403, 200]),
     ];
 
     for (method, path, body, expected) in rows {

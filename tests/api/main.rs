@@ -13,4 +13,5 @@ mod dwellings;
 mod notify;
 mod pages;
 mod register;
+mod rounds;
 mod validation;

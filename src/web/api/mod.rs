@@ -6,6 +6,7 @@ pub mod contingents;
 pub mod dwellings;
 pub mod notifications;
 pub mod register;
+pub mod rounds;
 
 use crate::workflow::{Page, Paged};
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,207 @@
+//! Match rounds and their proposals, and the register snapshot a round starts from.
+
+use super::rows::{AnchorRow, Client, Contingent, Dwelling, ExclusionZoneRow};
+use super::schema::{client_anchors, client_exclusion_zones, clients, contingents, dwellings, match_rounds, organisations, proposals};
+use super::Conn;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+/// Proposal states that hold the client and the dwelling.
+pub const OPEN: [&str; 4] = ["proposed", "approved", "offered", "accepted"];
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = match_rounds)]
+pub struct RoundRow {
+    pub id: i32,
+    pub region_id: i32,
+    pub started_by: i32,
+    pub status: String,
+    pub round_date: NaiveDate,
+    pub summary: String,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = proposals)]
+pub struct ProposalRow {
+    pub id: i32,
+    pub round_id: i32,
+    pub client_id: i32,
+    pub dwelling_id: i32,
+    pub status: String,
+    pub tier: i32,
+    pub score: i32,
+    pub explanation: String,
+    pub reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub contingent_id: Option<i32>,
+}
+
+/// Marks rounds that have run longer than `stale_before` allows as failed: a service that
+/// died mid-round must not hold the region's lock for ever.
+pub fn fail_stale(conn: &mut Conn, region_id: i32, stale_before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        match_rounds::table
+            .filter(match_rounds::region_id.eq(region_id))
+            .filter(match_rounds::status.eq("running"))
+            .filter(match_rounds::created_at.lt(stale_before)),
+    )
+    .set((match_rounds::status.eq("failed"), match_rounds::finished_at.eq(super::now())))
+    .execute(conn)
+}
+
+/// Takes the region's round lock; a unique violation means another round runs.
+pub fn start(conn: &mut Conn, region_id: i32, user_id: i32, date: NaiveDate) -> QueryResult<i32> {
+    diesel::insert_into(match_rounds::table)
+        .values((
+            match_rounds::region_id.eq(region_id),
+            match_rounds::started_by.eq(user_id),
+            match_rounds::status.eq("running"),
+            match_rounds::round_date.eq(date),
+            match_rounds::created_at.eq(super::now()),
+        ))
+        .returning(match_rounds::id)
+        .get_result(conn)
+}
+
+pub fn finish(conn: &mut Conn, id: i32, status: &str, summary: &str) -> QueryResult<usize> {
+    diesel::update(match_rounds::table.find(id))
+        .set((match_rounds::status.eq(status), match_rounds::summary.eq(summary), match_rounds::finished_at.eq(super::now())))
+        .execute(conn)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert_proposal(
+    conn: &mut Conn,
+    round_id: i32,
+    client_id: i32,
+    dwelling_id: i32,
+    tier: i32,
+    score: i32,
+    explanation: &str,
+    contingent_id: Option<i32>,
+) -> QueryResult<i32> {
+    let now = super::now();
+    diesel::insert_into(proposals::table)
+        .values((
+            proposals::round_id.eq(round_id),
+            proposals::client_id.eq(client_id),
+            proposals::dwelling_id.eq(dwelling_id),
+            proposals::status.eq("proposed"),
+            proposals::tier.eq(tier),
+            proposals::score.eq(score),
+            proposals::explanation.eq(explanation),
+            proposals::contingent_id.eq(contingent_id),
+            proposals::created_at.eq(now),
+            proposals::updated_at.eq(now),
+        ))
+        .returning(proposals::id)
+        .get_result(conn)
+}
+
+pub fn list(conn: &mut Conn, region_id: i32, offset: i64, limit: i64) -> QueryResult<(Vec<RoundRow>, i64)> {
+    let total = match_rounds::table.filter(match_rounds::region_id.eq(region_id)).count().get_result(conn)?;
+    let items = match_rounds::table
+        .filter(match_rounds::region_id.eq(region_id))
+        .order(match_rounds::id.desc())
+        .offset(offset)
+        .limit(limit)
+        .select(RoundRow::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+pub fn find(conn: &mut Conn, region_id: i32, id: i32) -> QueryResult<Option<RoundRow>> {
+    match_rounds::table
+        .filter(match_rounds::region_id.eq(region_id))
+        .filter(match_rounds::id.eq(id))
+        .select(RoundRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn proposals_of(conn: &mut Conn, round_id: i32) -> QueryResult<Vec<ProposalRow>> {
+    proposals::table.filter(proposals::round_id.eq(round_id)).order(proposals::id.asc()).select(ProposalRow::as_select()).load(conn)
+}
+
+/// Everything a round looks at, for one region.
+pub struct Snapshot {
+    pub clients: Vec<Client>,
+    pub zones: Vec<ExclusionZoneRow>,
+    pub anchors: Vec<AnchorRow>,
+    pub dwellings: Vec<Dwelling>,
+    pub contingents: Vec<Contingent>,
+    /// Open proposals per contingent.
+    pub open_per_contingent: Vec<(i32, i64)>,
+    /// Providers' team bases: (organisation id, lat, lon).
+    pub bases: Vec<(i32, f64, f64)>,
+    /// Pairs rejected or declined before.
+    pub rejected: Vec<(i32, i32)>,
+}
+
+pub fn snapshot(conn: &mut Conn, region_id: i32, date: NaiveDate) -> QueryResult<Snapshot> {
+    let region_orgs = || organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id);
+    let held_clients = || proposals::table.filter(proposals::status.eq_any(OPEN)).select(proposals::client_id);
+    let held_dwellings = || proposals::table.filter(proposals::status.eq_any(OPEN)).select(proposals::dwelling_id);
+    let clients: Vec<Client> = clients::table
+        .filter(clients::provider_id.eq_any(region_orgs()))
+        .filter(clients::status.eq("ready"))
+        .filter(clients::id.ne_all(held_clients()))
+        .order(clients::id.asc())
+        .select(Client::as_select())
+        .load(conn)?;
+    let ids: Vec<i32> = clients.iter().map(|c| c.id).collect();
+    let zones = client_exclusion_zones::table
+        .filter(client_exclusion_zones::client_id.eq_any(&ids))
+        .select(ExclusionZoneRow::as_select())
+        .load(conn)?;
+    let anchors = client_anchors::table.filter(client_anchors::client_id.eq_any(&ids)).select(AnchorRow::as_select()).load(conn)?;
+    let dwellings: Vec<Dwelling> = dwellings::table
+        .filter(dwellings::corporation_id.eq_any(region_orgs()))
+        .filter(dwellings::status.eq("published"))
+        .filter(dwellings::id.ne_all(held_dwellings()))
+        .order(dwellings::id.asc())
+        .select(Dwelling::as_select())
+        .load(conn)?;
+    let contingents: Vec<Contingent> = contingents::table
+        .filter(contingents::region_id.eq(region_id))
+        .filter(contingents::period_start.le(date))
+        .filter(contingents::period_end.gt(date))
+        .order(contingents::id.asc())
+        .select(Contingent::as_select())
+        .load(conn)?;
+    let mut open_per_contingent = Vec::new();
+    for k in &contingents {
+        let n: i64 =
+            proposals::table.filter(proposals::contingent_id.eq(k.id)).filter(proposals::status.eq_any(OPEN)).count().get_result(conn)?;
+        open_per_contingent.push((k.id, n));
+    }
+    let bases: Vec<(i32, Option<f64>, Option<f64>)> = organisations::table
+        .filter(organisations::region_id.eq(region_id))
+        .filter(organisations::kind.eq("provider"))
+        .select((organisations::id, organisations::base_lat, organisations::base_lon))
+        .load(conn)?;
+    let rejected = proposals::table
+        .filter(proposals::status.eq_any(["rejected", "declined"]))
+        .filter(proposals::client_id.eq_any(&ids))
+        .select((proposals::client_id, proposals::dwelling_id))
+        .load(conn)?;
+    Ok(Snapshot {
+        clients,
+        zones,
+        anchors,
+        dwellings,
+        contingents,
+        open_per_contingent,
+        bases: bases.into_iter().filter_map(|(id, lat, lon)| Some((id, lat?, lon?))).collect(),
+        rejected,
+    })
+}
+
+pub fn set_base(conn: &mut Conn, organisation_id: i32, lat: f64, lon: f64) -> QueryResult<usize> {
+    diesel::update(organisations::table.find(organisation_id))
+        .set((organisations::base_lat.eq(lat), organisations::base_lon.eq(lon)))
+        .execute(conn)
+}
