@@ -98,11 +98,14 @@ pub struct Limits {
     pub iterations: usize,
     /// Wall-clock budget for the search, in milliseconds.
     pub time_limit_ms: u64,
+    /// Certify with the stage-wise LP relaxation (pure-Rust simplex) up to this many
+    /// edges; above it the LP takes longer than branching.
+    pub lp_certificate_max_edges: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_nodes: 20_000, iterations: 60, time_limit_ms: 2_000 }
+        Limits { max_nodes: 20_000, iterations: 60, time_limit_ms: 2_000, lp_certificate_max_edges: 12_000 }
     }
 }
 
@@ -311,8 +314,40 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         adj[l].push((r, k));
     }
     let sparse = Sparse { n_right: c.right_ids.len(), adj: &adj };
+    // Small enough: the stage-wise LP first. Its last stage is often integral, and then
+    // it is the optimum, proven.
+    let mut lp_bound: Option<i128> = None;
+    let mut lp_best: Option<(i128, Vec<usize>)> = None;
+    // Without groups the assignment is exact already; the LP would add nothing.
+    if limits.lp_certificate_max_edges >= c.edges.len() && !c.edges.is_empty() && !c.caps.is_empty() {
+        let lp_edges: Vec<(usize, usize, i64, usize)> = c.edges.iter().map(|&(l, r, w)| (l, r, w, c.tier[l])).collect();
+        let mut members = vec![Vec::new(); c.caps.len()];
+        for (k, g) in c.group_of.iter().enumerate() {
+            if let Some(g) = g {
+                members[*g].push(k);
+            }
+        }
+        let groups: Vec<(Vec<usize>, i64)> = members.into_iter().zip(c.caps.iter().copied()).collect();
+        let tiered = objective == Objective::Tiered;
+        if let Some(cert) = crate::lp::certify(c.left_ids.len(), c.right_ids.len(), &lp_edges, &groups, c.n_tiers, tiered) {
+            lp_bound = Some(
+                cert.tier_bounds.iter().enumerate().map(|(t, b)| i128::from(*b) * enc.tier_factor[t]).sum::<i128>()
+                    + i128::from(cert.weight_bound),
+            );
+            lp_best = cert.integral.map(|edges| (edges.iter().map(|&e| weights[e]).sum(), edges));
+        }
+    }
     let mut bb = BranchAndBound::new(&c, &sparse, &weights, limits);
-    bb.run(started);
+    bb.started = started;
+    if let Some((value, edges)) = lp_best {
+        bb.best_value = value;
+        bb.best_edges = edges;
+    }
+    if lp_bound.is_none_or(|b| b > bb.best_value) {
+        bb.run(started);
+    }
+    let bb_bound = if bb.nodes == 0 { i128::MAX } else { bb.bound().max(bb.best_value) };
+    let bound = lp_bound.map_or(bb_bound, |l| l.min(bb_bound)).max(bb.best_value);
 
     let chosen = bb.best_edges.clone();
     let mut matched: Vec<Pair> =
@@ -324,7 +359,6 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         tier_counts[c.tier[c.edges[k].0]] += 1;
     }
     let value = bb.best_value;
-    let bound = bb.bound().max(value);
     let gap_abs = bound - value;
     // A stage is proven when the gap cannot hide one more match of its tier.
     let mut stages = Vec::new();
@@ -376,6 +410,7 @@ struct BranchAndBound<'a> {
     root_bound: i128,
     nodes: usize,
     assignments: usize,
+    started: Instant,
 }
 
 impl<'a> BranchAndBound<'a> {
@@ -398,6 +433,7 @@ impl<'a> BranchAndBound<'a> {
             root_bound: i128::MAX,
             nodes: 0,
             assignments: 0,
+            started: Instant::now(),
         }
     }
 
@@ -521,6 +557,9 @@ impl<'a> BranchAndBound<'a> {
         // The root sets the multipliers every child starts from: it gets the most work.
         let iterations = if self.nodes <= 1 { self.limits.iterations * 4 } else { (self.limits.iterations / 8).max(4) };
         for _ in 0..iterations {
+            if self.started.elapsed().as_millis() as u64 >= self.limits.time_limit_ms && best.0 != i128::MAX {
+                break;
+            }
             let (ub, chosen, load) = self.relax(node, &lambda);
             if ub == i128::MIN {
                 return None;
@@ -565,6 +604,7 @@ impl<'a> BranchAndBound<'a> {
             }
         }
         let (bound, lambda, chosen, load) = best;
+        self.repair_by_resolving(node, &chosen, &caps, fixed_value);
         // Branch on the best edge of the most violated group of the best relaxation.
         let branch = load
             .iter()
@@ -591,6 +631,56 @@ impl<'a> BranchAndBound<'a> {
         let (exact, chosen, _) = self.relax(node, &zero);
         self.repair(node, &chosen, &caps, fixed_value);
         Some((exact, zero, None))
+    }
+
+    /// A stronger repair, once per node: keep the best edges of each over-full group up to
+    /// its cap, close the groups that are full, and re-solve the assignment exactly for
+    /// everyone else; repeat until no group is over its cap (each pass fills a group).
+    fn repair_by_resolving(&mut self, node: &Node, chosen: &[usize], caps: &[i64], fixed_value: i128) {
+        let Some((mut allowed, ..)) = self.restrict(node) else { return };
+        let mut kept: Vec<usize> = Vec::new();
+        let mut load = vec![0i64; caps.len()];
+        let mut current = chosen.to_vec();
+        for _ in 0..caps.len() + 2 {
+            current.sort_by_key(|e| (Reverse(self.w[*e]), *e));
+            let mut over = false;
+            for &e in &current {
+                match self.c.group_of[e] {
+                    Some(g) if load[g] >= caps[g] => over = true,
+                    Some(g) => {
+                        load[g] += 1;
+                        kept.push(e);
+                    }
+                    None => kept.push(e),
+                }
+            }
+            if !over {
+                break;
+            }
+            // Everyone kept stays; the rest is matched again around them.
+            let mut left_used = vec![false; self.c.left_ids.len()];
+            let mut right_used = vec![false; self.c.right_ids.len()];
+            for &e in &kept {
+                left_used[self.c.edges[e].0] = true;
+                right_used[self.c.edges[e].1] = true;
+            }
+            for (k, &(l, r, _)) in self.c.edges.iter().enumerate() {
+                let full = self.c.group_of[k].is_some_and(|g| load[g] >= caps[g]);
+                if left_used[l] || right_used[r] || full {
+                    allowed[k] = false;
+                }
+            }
+            self.assignments += 1;
+            current = max_weight_matching(self.g, self.w, &allowed).edge_of_left.iter().flatten().copied().collect();
+        }
+        let value: i128 = kept.iter().map(|&e| self.w[e]).sum::<i128>() + fixed_value;
+        if value > self.best_value {
+            self.best_value = value;
+            let mut all = node.fixed.clone();
+            all.extend(kept);
+            all.sort();
+            self.best_edges = all;
+        }
     }
 
     /// Makes a relaxation's matching feasible: drop the weakest edges of over-full groups,

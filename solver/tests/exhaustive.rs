@@ -2,7 +2,7 @@
 //! and the strict-tier rule.
 
 use proptest::prelude::*;
-use solver::optimize::{solve, Edge, Graph, Group, Left, Objective, Right, Status};
+use solver::optimize::{solve, solve_with, Edge, Graph, Group, Left, Limits, Objective, Right, Status};
 use std::collections::HashMap;
 
 /// A random instance: up to 7×7, tiers 0..3, weights -5..40, up to 3 groups.
@@ -130,6 +130,18 @@ proptest! {
         prop_assert_eq!(&s.tier_counts, &counts);
         prop_assert_eq!(s.total_weight, weight);
         prop_assert_eq!(s.gap, 0.0);
+    }
+
+    /// The same without the LP certificate: branch and bound alone proves the optimum.
+    #[test]
+    fn branch_and_bound_alone_equals_brute_force(g in instance()) {
+        let limits = Limits { lp_certificate_max_edges: 0, ..Limits::default() };
+        let s = solve_with(&g, Objective::Tiered, limits).unwrap();
+        feasible(&g, &s);
+        let (counts, weight) = brute(&g, Objective::Tiered);
+        prop_assert_eq!(s.status, Status::Optimal);
+        prop_assert_eq!(&s.tier_counts, &counts);
+        prop_assert_eq!(s.total_weight, weight);
     }
 
     #[test]
