@@ -86,6 +86,12 @@ pub struct Event {
 /// Writes a notification for each recipient and, for those who want it now, an outbox
 /// row; call it inside the transaction of the change itself. Returns the recipients.
 pub fn emit(conn: &mut Conn, event: &Event) -> QueryResult<usize> {
+    emit_at(conn, event, crate::store::now())
+}
+
+/// `emit` at a given moment: the worker's own clock, so what it writes in a pass is due
+/// in that same pass.
+pub fn emit_at(conn: &mut Conn, event: &Event, now: chrono::NaiveDateTime) -> QueryResult<usize> {
     let mut users: Vec<(i32, String)> = Vec::new();
     for a in &event.to {
         let found = match a {
@@ -97,7 +103,6 @@ pub fn emit(conn: &mut Conn, event: &Event) -> QueryResult<usize> {
     }
     users.sort();
     users.dedup();
-    let now = crate::store::now();
     for (user_id, email) in &users {
         let delivery = q::preference(conn, *user_id, event.kind.as_str())?
             .and_then(|d| Delivery::parse("delivery", &d).ok())

@@ -11,4 +11,4 @@ pub mod events;
 pub mod mail;
 pub mod worker;
 
-pub use events::{emit, Audience, Delivery, Event, EventKind};
+pub use events::{emit, emit_at, Audience, Delivery, Event, EventKind};

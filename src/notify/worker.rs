@@ -2,7 +2,7 @@
 //! is one pass; `serve` runs it on an interval and `notify --once` from cron.
 
 use super::mail::{self, DigestItem, Mailer, Payload, Recipient};
-use super::{emit, Audience, Event, EventKind};
+use super::{emit_at, Audience, Event, EventKind};
 use crate::config::NotifyConfig;
 use crate::domain::{RegionPolicy, Role};
 use crate::store::{notifications as q, organisations, schema, Conn, StoreError};
@@ -99,7 +99,7 @@ fn escalate(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, StoreError> {
                     link: format!("/api/v1/clients/{client_id}"),
                     to: vec![Audience::Role(Role::Coordinator), Audience::Municipality(binding.clone())],
                 };
-                emit(conn, &event)?;
+                emit_at(conn, &event, now)?;
                 q::mark_escalated(conn, client_id, today)
             })?;
             n += 1;
