@@ -37,7 +37,8 @@ enum Command {
     Migrate,
     /// Load the demo data into an empty database.
     Demo,
-    /// Run the notification worker once (for cron): escalations, digests, due mails.
+    /// One pass of the periodic work (for cron): expire overdue offers, report long waits,
+    /// write digests, send due mails.
     Notify {
         /// One pass, then exit.
         #[arg(long)]
@@ -181,15 +182,10 @@ fn run(cli: Cli) -> Result<(), String> {
             db.migrate().map_err(|e| e.to_string())?;
             let mailer = config.notify.smtp.as_ref().map(uitstroomtafel::notify::mail::Mailer::new).transpose()?;
             let mut conn = db.get().map_err(|e| e.to_string())?;
-            let report = uitstroomtafel::notify::worker::run_once(
-                &mut conn,
-                mailer.as_ref(),
-                &config.notify,
-                &config.public_url,
-                uitstroomtafel::store::now(),
-            )
-            .map_err(|e| e.to_string())?;
-            println!("{report:?}");
+            let now = uitstroomtafel::store::now();
+            let (expired, report) = uitstroomtafel::workflow::sweep(&mut conn, mailer.as_ref(), &config.notify, &config.public_url, now)
+                .map_err(|e| e.to_string())?;
+            println!("offers expired: {expired}; {report:?}");
             Ok(())
         }
         Command::Solve { .. } | Command::Match { .. } | Command::Generate { .. } => unreachable!("handled by run_offline"),

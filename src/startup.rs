@@ -80,11 +80,11 @@ fn spawn_worker(db: Db, config: &Config) -> Result<(), String> {
         loop {
             tick.tick().await;
             let (mailer, cfg, url) = (mailer.clone(), cfg.clone(), public_url.clone());
-            let result = db.run(move |c| worker::run_once(c, mailer.as_deref(), &cfg, &url, crate::store::now())).await;
+            let result = db.run(move |c| crate::workflow::sweep(c, mailer.as_deref(), &cfg, &url, crate::store::now())).await;
             match result {
-                Ok(r) if r != worker::Report::default() => tracing::info!(?r, "notification worker"),
+                Ok((expired, r)) if expired > 0 || r != worker::Report::default() => tracing::info!(expired, ?r, "sweep"),
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "notification worker failed"),
+                Err(e) => tracing::error!(error = %e, "sweep failed"),
             }
         }
     });

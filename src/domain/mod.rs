@@ -7,6 +7,7 @@ mod dwelling;
 pub(crate) mod kinds;
 mod place;
 mod policy;
+mod proposal;
 mod roles;
 
 pub use client::ClientFields;
@@ -19,6 +20,7 @@ pub(crate) use kinds::text_enum;
 pub use kinds::{HouseholdSize, RentCents, Rooms, SupportLevel, Urgency};
 pub use place::Coordinates;
 pub use policy::RegionPolicy;
+pub use proposal::{ProposalStatus, Reason, ReviewReason};
 pub use roles::{OrgKind, Role};
 
 /// One broken rule of one input field. `rule` is a stable machine name, `message`

@@ -151,7 +151,8 @@ pub fn replace_places(conn: &mut Conn, client_id: i32, zones: &[(f64, f64, i32)]
     Ok(())
 }
 
-fn by_id(conn: &mut Conn, id: i32) -> QueryResult<Client> {
+/// A client by id, whoever asks: for system steps (the worker), not for callers.
+pub fn by_id(conn: &mut Conn, id: i32) -> QueryResult<Client> {
     clients::table.find(id).select(Client::as_select()).first(conn)
 }
 

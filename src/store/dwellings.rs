@@ -99,7 +99,8 @@ pub fn set_status(conn: &mut Conn, id: i32, from: &str, to: &str) -> QueryResult
     by_id(conn, id).map(Some)
 }
 
-fn by_id(conn: &mut Conn, id: i32) -> QueryResult<Dwelling> {
+/// A dwelling by id, whoever asks: for system steps (the worker), not for callers.
+pub fn by_id(conn: &mut Conn, id: i32) -> QueryResult<Dwelling> {
     dwellings::table.find(id).select(Dwelling::as_select()).first(conn)
 }
 

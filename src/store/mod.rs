@@ -10,6 +10,7 @@ pub mod dwellings;
 pub mod municipalities;
 pub mod notifications;
 pub mod organisations;
+pub mod proposals;
 pub mod rounds;
 pub mod rows;
 pub mod schema;

@@ -37,6 +37,8 @@ pub struct ProposalRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub contingent_id: Option<i32>,
+    pub reason_note: Option<String>,
+    pub offer_deadline: Option<NaiveDate>,
 }
 
 /// Marks rounds that have run longer than `stale_before` allows as failed: a service that

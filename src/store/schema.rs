@@ -191,6 +191,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         contingent_id -> Nullable<Integer>,
+        reason_note -> Nullable<Text>,
+        offer_deadline -> Nullable<Date>,
     }
 }
 
@@ -257,6 +259,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contingent_ledger (id) {
+        id -> Integer,
+        contingent_id -> Integer,
+        proposal_id -> Nullable<Integer>,
+        change -> Integer,
+        reason -> Text,
+        user_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(organisations -> regions (region_id));
 diesel::joinable!(users -> organisations (organisation_id));
@@ -288,4 +302,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     notifications,
     notification_preferences,
+    contingent_ledger,
 );

@@ -27,7 +27,7 @@ pub struct AppState {
 /// The API handlers, registered once for the server and once for the OpenAPI document,
 /// so the document always matches what is served.
 fn api_v1(cfg: &mut ServiceConfig) {
-    use api::{clients, contingents, dwellings, notifications, register, rounds};
+    use api::{clients, contingents, dwellings, notifications, proposals, register, rounds};
     cfg.service(register::me)
         .service(register::create_token)
         .service(register::locate)
@@ -61,7 +61,15 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(notifications::outbox)
         .service(rounds::run)
         .service(rounds::list)
-        .service(rounds::get);
+        .service(rounds::get)
+        .service(proposals::list)
+        .service(proposals::get)
+        .service(proposals::approve)
+        .service(proposals::reject)
+        .service(proposals::offer)
+        .service(proposals::accept)
+        .service(proposals::decline)
+        .service(proposals::lease);
 }
 
 #[derive(utoipa::OpenApi)]

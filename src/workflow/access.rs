@@ -35,6 +35,10 @@ pub enum Capability {
     ReadOutbox,
     RunRounds,
     ReadRounds,
+    ReadProposals,
+    ReviewProposals,
+    OfferDwellings,
+    AnswerOffers,
 }
 
 /// The roles that hold a capability.
@@ -57,6 +61,11 @@ pub fn allowed_roles(cap: Capability) -> &'static [Role] {
         // A round's proposals and explanations name clients (pseudonymously): the table's
         // coordinators only, until the review workflow discloses them per party.
         ReadRounds => &[Coordinator],
+        // Each sees proposals in its own scope; a corporation only from approval on.
+        ReadProposals => &[Coordinator, Corporation, Provider],
+        ReviewProposals => &[Coordinator],
+        OfferDwellings => &[Corporation],
+        AnswerOffers => &[Provider],
     }
 }
 

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod contingents;
 pub mod dwellings;
 pub mod notifications;
+pub mod proposals;
 pub mod register;
 pub mod rounds;
 
@@ -63,6 +64,20 @@ impl From<Vec<FieldError>> for Error {
     fn from(errors: Vec<FieldError>) -> Self {
         Error::Invalid(errors)
     }
+}
+
+/// The periodic work of the table, one pass at `now`: offers past their deadline expire,
+/// then the notification worker reports long waits, writes digests and sends due mails.
+pub fn sweep(
+    conn: &mut crate::store::Conn,
+    mailer: Option<&crate::notify::mail::Mailer>,
+    cfg: &crate::config::NotifyConfig,
+    public_url: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<(usize, crate::notify::worker::Report), Error> {
+    let expired = proposals::expire_overdue(conn, today_at(now), now)?;
+    let report = crate::notify::worker::run_once(conn, mailer, cfg, public_url, now)?;
+    Ok((expired, report))
 }
 
 /// Which page of a list, checked: pages count from 1, at most 200 items a page.

@@ -71,6 +71,7 @@ async fn every_endpoint_by_role(app: TestApp) {
         ("GET", "/api/v1/notifications".into(), None, [200, 200, 200, 200, 200]),
         ("GET", "/api/v1/notifications/preferences".into(), None, [200, 200, 200, 200, 200]),
         ("GET", "/api/v1/outbox".into(), None, [403, 403, 403, 403, 200]),
+        ("GET", "/api/v1/proposals".into(), None, [200, 200, 200, 403, 403]),
     ];
 
     for (method, path, body, expected) in rows {

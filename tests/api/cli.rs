@@ -44,7 +44,8 @@ fn migrate_demo_user_add_and_notify_once() {
     // Without SMTP the pass still reports long waits and keeps mails in the outbox.
     let out = bin().args(["--database", &db, "notify", "--once"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("escalated: "));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("offers expired: 0") && stdout.contains("escalated: "), "{stdout}");
 }
 
 #[test]

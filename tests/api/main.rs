@@ -12,6 +12,7 @@ mod contingents;
 mod dwellings;
 mod notify;
 mod pages;
+mod proposals;
 mod register;
 mod rounds;
 mod validation;

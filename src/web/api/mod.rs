@@ -5,6 +5,7 @@ pub mod clients;
 pub mod contingents;
 pub mod dwellings;
 pub mod notifications;
+pub mod proposals;
 pub mod register;
 pub mod rounds;
 

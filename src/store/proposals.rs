@@ -1,0 +1,130 @@
+//! Proposals under review, leases and the contingent ledger.
+
+use super::rounds::ProposalRow;
+use super::schema::{clients, contingent_ledger, contingents, dwellings, leases, organisations, proposals};
+use super::Conn;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+/// Which proposals a caller may see.
+#[derive(Debug, Clone)]
+pub enum ProposalScope {
+    Region(i32),
+    /// A corporation: proposals for its dwellings, once approved.
+    Corporation(i32),
+    /// A provider: proposals for its clients.
+    Provider(i32),
+}
+
+type Boxed<'a> = proposals::BoxedQuery<'a, super::MultiBackend>;
+
+fn scoped<'a>(scope: &ProposalScope) -> Boxed<'a> {
+    let q: Boxed<'a> = proposals::table.into_boxed();
+    match scope {
+        ProposalScope::Region(r) => {
+            let orgs = organisations::table.filter(organisations::region_id.eq(*r)).select(organisations::id);
+            q.filter(proposals::client_id.eq_any(clients::table.filter(clients::provider_id.eq_any(orgs)).select(clients::id)))
+        }
+        ProposalScope::Corporation(org) => q
+            .filter(proposals::dwelling_id.eq_any(dwellings::table.filter(dwellings::corporation_id.eq(*org)).select(dwellings::id)))
+            .filter(proposals::status.ne_all(["proposed", "rejected"])),
+        ProposalScope::Provider(org) => {
+            q.filter(proposals::client_id.eq_any(clients::table.filter(clients::provider_id.eq(*org)).select(clients::id)))
+        }
+    }
+}
+
+pub fn find(conn: &mut Conn, scope: &ProposalScope, id: i32) -> QueryResult<Option<ProposalRow>> {
+    scoped(scope).filter(proposals::id.eq(id)).select(ProposalRow::as_select()).first(conn).optional()
+}
+
+pub fn list(conn: &mut Conn, scope: &ProposalScope, status: Option<&str>, offset: i64, limit: i64) -> QueryResult<(Vec<ProposalRow>, i64)> {
+    let base = || {
+        let mut q = scoped(scope);
+        if let Some(s) = status {
+            q = q.filter(proposals::status.eq(s.to_string()));
+        }
+        q
+    };
+    let total = base().count().get_result(conn)?;
+    let items = base().order(proposals::id.asc()).offset(offset).limit(limit).select(ProposalRow::as_select()).load(conn)?;
+    Ok((items, total))
+}
+
+/// Moves a proposal from `from` to `to` with its reason and deadline; false when it was
+/// not in `from` any more (someone else was first).
+pub fn set_status(
+    conn: &mut Conn,
+    id: i32,
+    from: &str,
+    to: &str,
+    reason: Option<(&str, Option<&str>)>,
+    offer_deadline: Option<NaiveDate>,
+) -> QueryResult<bool> {
+    let n = diesel::update(proposals::table.filter(proposals::id.eq(id)).filter(proposals::status.eq(from)))
+        .set((
+            proposals::status.eq(to),
+            proposals::reason.eq(reason.map(|r| r.0)),
+            proposals::reason_note.eq(reason.and_then(|r| r.1)),
+            proposals::offer_deadline.eq(offer_deadline),
+            proposals::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Offers past their deadline.
+pub fn offers_past(conn: &mut Conn, today: NaiveDate) -> QueryResult<Vec<ProposalRow>> {
+    proposals::table
+        .filter(proposals::status.eq("offered"))
+        .filter(proposals::offer_deadline.lt(today))
+        .order(proposals::id.asc())
+        .select(ProposalRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_lease(conn: &mut Conn, dwelling_id: i32, client_id: i32, proposal_id: i32, signed_on: NaiveDate) -> QueryResult<()> {
+    diesel::insert_into(leases::table)
+        .values((
+            leases::dwelling_id.eq(dwelling_id),
+            leases::client_id.eq(client_id),
+            leases::proposal_id.eq(proposal_id),
+            leases::signed_on.eq(signed_on),
+            leases::created_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Books one use (+1) or one return (-1) of a contingent: a ledger row and the running
+/// sum, together. The database refuses a use beyond the cap.
+pub fn book(
+    conn: &mut Conn,
+    contingent_id: i32,
+    proposal_id: Option<i32>,
+    change: i32,
+    reason: &str,
+    user_id: Option<i32>,
+) -> QueryResult<()> {
+    diesel::insert_into(contingent_ledger::table)
+        .values((
+            contingent_ledger::contingent_id.eq(contingent_id),
+            contingent_ledger::proposal_id.eq(proposal_id),
+            contingent_ledger::change.eq(change),
+            contingent_ledger::reason.eq(reason),
+            contingent_ledger::user_id.eq(user_id),
+            contingent_ledger::created_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    diesel::update(contingents::table.find(contingent_id)).set(contingents::used.eq(contingents::used + change)).execute(conn)?;
+    Ok(())
+}
+
+/// The ledger of a contingent, oldest first: (change, reason, proposal).
+pub fn ledger(conn: &mut Conn, contingent_id: i32) -> QueryResult<Vec<(i32, String, Option<i32>)>> {
+    contingent_ledger::table
+        .filter(contingent_ledger::contingent_id.eq(contingent_id))
+        .order(contingent_ledger::id.asc())
+        .select((contingent_ledger::change, contingent_ledger::reason, contingent_ledger::proposal_id))
+        .load(conn)
+}

@@ -1,0 +1,239 @@
+//! `/api/v1/proposals`: the review of proposals, step by step, with staged disclosure.
+
+use super::{PageOf, PageQuery};
+use crate::domain::{Reason, Role};
+use crate::store::rounds::ProposalRow;
+use crate::web::error::{ApiError, Problem};
+use crate::web::extract::{ApiJson, Auth};
+use crate::web::AppState;
+use crate::workflow::proposals::{self as wf, Detail};
+use crate::workflow::{today, Caller};
+use actix_web::{get, post, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// What the caller may see of the client: a corporation only the needs summary.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientSummary {
+    pub reference: String,
+    pub household_size: i32,
+    pub min_rooms: i32,
+    pub needs_ground_floor: bool,
+    pub needs_lift: bool,
+    pub needs_wheelchair: bool,
+    /// Not shown to a corporation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub support_level: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding_municipality: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_rent_cents: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DwellingSummary {
+    pub id: i32,
+    pub street: String,
+    pub house_number: String,
+    pub postcode: String,
+    pub city: String,
+    pub rooms: i32,
+    pub rent_cents: i32,
+    pub kind: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalView {
+    pub id: i32,
+    pub round_id: i32,
+    /// proposed, approved, rejected, offered, accepted, declined, placed, expired
+    pub status: String,
+    pub tier: i32,
+    pub score: i32,
+    pub reason: Option<String>,
+    pub reason_note: Option<String>,
+    pub offer_deadline: Option<NaiveDate>,
+    pub contingent_id: Option<i32>,
+    pub client_id: i32,
+    pub dwelling_id: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dwelling: Option<DwellingSummary>,
+    /// The matcher's explanation and what it saw; for coordinators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub explanation: Option<serde_json::Value>,
+}
+
+fn base(p: &ProposalRow) -> ProposalView {
+    ProposalView {
+        id: p.id,
+        round_id: p.round_id,
+        status: p.status.clone(),
+        tier: p.tier,
+        score: p.score,
+        reason: p.reason.clone(),
+        reason_note: p.reason_note.clone(),
+        offer_deadline: p.offer_deadline,
+        contingent_id: p.contingent_id,
+        client_id: p.client_id,
+        dwelling_id: p.dwelling_id,
+        client: None,
+        dwelling: None,
+        explanation: None,
+    }
+}
+
+fn detail_view(caller: &Caller, d: Detail) -> ProposalView {
+    let mut v = base(&d.proposal);
+    let full = caller.role != Role::Corporation;
+    let c = d.client;
+    v.client = Some(ClientSummary {
+        reference: c.reference,
+        household_size: c.household_size,
+        min_rooms: c.min_rooms,
+        needs_ground_floor: c.needs_ground_floor,
+        needs_lift: c.needs_lift,
+        needs_wheelchair: c.needs_wheelchair,
+        urgency: full.then_some(c.urgency),
+        support_level: full.then_some(c.support_level),
+        binding_municipality: full.then_some(c.binding_municipality),
+        max_rent_cents: full.then_some(c.max_rent_cents),
+    });
+    let dw = d.dwelling;
+    v.dwelling = Some(DwellingSummary {
+        id: dw.id,
+        street: dw.street,
+        house_number: dw.house_number,
+        postcode: dw.postcode,
+        city: dw.city,
+        rooms: dw.rooms,
+        rent_cents: dw.rent_cents,
+        kind: dw.kind,
+    });
+    if caller.role == Role::Coordinator {
+        v.explanation = serde_json::from_str(&d.proposal.explanation).ok();
+    }
+    v
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ProposalQuery {
+    pub status: Option<String>,
+}
+
+/// Proposals in the caller's scope: coordinators all, a provider those of its clients, a
+/// corporation those for its dwellings once approved.
+#[utoipa::path(tag = "proposals", params(ProposalQuery, PageQuery), responses((status = 200, body = PageOf<ProposalView>), (status = 403, body = Problem)))]
+#[get("/proposals")]
+pub async fn list(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<ProposalQuery>,
+    p: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = p.page()?;
+    let status = q.into_inner().status;
+    let paged = state.db.run(move |c| wf::list(c, &caller, status.as_deref(), page)).await?;
+    Ok(HttpResponse::Ok().json(PageOf::from(paged, |p| base(&p))))
+}
+
+#[utoipa::path(tag = "proposals", responses((status = 200, body = ProposalView), (status = 404, body = Problem)))]
+#[get("/proposals/{id}")]
+pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let c2 = caller.clone();
+    let d = state.db.run(move |c| wf::get(c, &c2, id)).await?;
+    Ok(HttpResponse::Ok().json(detail_view(&caller, d)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonInput {
+    /// dwelling_does_not_fit, client_chose_other, client_not_ready, dwelling_let_otherwise, offer_expired, other
+    pub reason: String,
+    /// Required with `other`.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseInput {
+    pub signed_on: NaiveDate,
+}
+
+macro_rules! step_handler {
+    ($name:ident, $path:literal, $doc:literal, |$c:ident, $caller:ident, $id:ident| $call:expr) => {
+        #[doc = $doc]
+        #[utoipa::path(tag = "proposals", responses((status = 200, body = ProposalView), (status = 409, body = Problem), (status = 403, body = Problem)))]
+        #[post($path)]
+        pub async fn $name(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+            let $id = id.into_inner();
+            let $caller = caller.clone();
+            let d = state.db.run(move |$c| $call).await?;
+            Ok(HttpResponse::Ok().json(detail_view(&caller, d)))
+        }
+    };
+}
+
+step_handler!(approve, "/proposals/{id}/approve", "The coordinator approves: the dwelling is reserved.", |c, caller, id| wf::approve(
+    c, &caller, id
+));
+step_handler!(
+    offer,
+    "/proposals/{id}/offer",
+    "The corporation offers the dwelling; the offer lapses after ten working days.",
+    |c, caller, id| wf::offer(c, &caller, id, today())
+);
+step_handler!(accept, "/proposals/{id}/accept", "The provider records that the client accepts.", |c, caller, id| wf::accept(
+    c, &caller, id
+));
+
+/// The coordinator rejects, with a reason; the pair never comes back.
+#[utoipa::path(tag = "proposals", request_body = ReasonInput, responses((status = 200, body = ProposalView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/proposals/{id}/reject")]
+pub async fn reject(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<i32>,
+    body: ApiJson<ReasonInput>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = Reason::parse(&body.0.reason, body.0.note.as_deref())?;
+    let (id, c2) = (id.into_inner(), caller.clone());
+    let d = state.db.run(move |c| wf::reject(c, &c2, id, &reason)).await?;
+    Ok(HttpResponse::Ok().json(detail_view(&caller, d)))
+}
+
+/// The provider records that the client declines, with a reason.
+#[utoipa::path(tag = "proposals", request_body = ReasonInput, responses((status = 200, body = ProposalView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/proposals/{id}/decline")]
+pub async fn decline(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<i32>,
+    body: ApiJson<ReasonInput>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = Reason::parse(&body.0.reason, body.0.note.as_deref())?;
+    let (id, c2) = (id.into_inner(), caller.clone());
+    let d = state.db.run(move |c| wf::decline(c, &c2, id, &reason)).await?;
+    Ok(HttpResponse::Ok().json(detail_view(&caller, d)))
+}
+
+/// The corporation records the signed lease: the dwelling is let, the client placed, the
+/// contingent debited.
+#[utoipa::path(tag = "proposals", request_body = LeaseInput, responses((status = 200, body = ProposalView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/proposals/{id}/lease")]
+pub async fn lease(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<i32>,
+    body: ApiJson<LeaseInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, signed_on, c2) = (id.into_inner(), body.0.signed_on, caller.clone());
+    let d = state.db.run(move |c| wf::sign_lease(c, &c2, id, signed_on, today())).await?;
+    Ok(HttpResponse::Ok().json(detail_view(&caller, d)))
+}

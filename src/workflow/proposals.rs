@@ -1,0 +1,276 @@
+//! The review of proposals: the coordinator approves or rejects, the corporation offers,
+//! the provider records the client's answer, the corporation records the lease. Each step
+//! moves the proposal, the dwelling and the client together, books the contingent, writes
+//! audit and outbox rows, all in one transaction, and refuses what is not allowed.
+
+use super::access::Capability;
+use super::{Caller, Error, Page, Paged};
+use crate::domain::{ProposalStatus, Reason, Role};
+use crate::notify::{self, Audience, Event, EventKind};
+use crate::store::clients::ClientScope;
+use crate::store::proposals::{self as q, ProposalScope};
+use crate::store::rounds::ProposalRow;
+use crate::store::rows::{Client, Dwelling};
+use crate::store::{audit, clients, dwellings, write_tx, Conn};
+use chrono::{Datelike, NaiveDate, Weekday};
+
+/// Working days an offer stays open.
+pub const OFFER_WORKING_DAYS: u32 = 10;
+
+/// The day an offer made on `from` lapses: `days` working days later.
+pub fn add_working_days(from: NaiveDate, days: u32) -> NaiveDate {
+    let mut d = from;
+    let mut left = days;
+    while left > 0 {
+        d = d.succ_opt().expect("dates do not run out");
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    d
+}
+
+fn scope(caller: &Caller) -> Result<ProposalScope, Error> {
+    caller.allow(Capability::ReadProposals)?;
+    Ok(match caller.role {
+        Role::Corporation => ProposalScope::Corporation(caller.organisation_id),
+        Role::Provider => ProposalScope::Provider(caller.organisation_id),
+        _ => ProposalScope::Region(caller.region_id),
+    })
+}
+
+/// A proposal with what the caller may see of the client and the dwelling.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub proposal: ProposalRow,
+    pub client: Client,
+    pub dwelling: Dwelling,
+}
+
+fn parts(conn: &mut Conn, caller: &Caller, p: &ProposalRow) -> Result<(Client, Dwelling), Error> {
+    let region = ClientScope::Region(caller.region_id);
+    let client = clients::find(conn, &region, p.client_id)?.ok_or(Error::NotFound("client"))?;
+    let dwelling =
+        dwellings::find(conn, &dwellings::DwellingScope::Region(caller.region_id), p.dwelling_id)?.ok_or(Error::NotFound("dwelling"))?;
+    Ok((client, dwelling))
+}
+
+/// One proposal, if the caller may see it; a corporation sees it only from approval on.
+/// The read of client data is audited.
+pub fn get(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Detail, Error> {
+    let p = q::find(conn, &scope(caller)?, id)?.ok_or(Error::NotFound("proposal"))?;
+    let (client, dwelling) = parts(conn, caller, &p)?;
+    audit::record(conn, Some(caller.user_id), "proposal.read", "client", Some(client.id), &format!("proposal={id}"))?;
+    Ok(Detail { proposal: p, client, dwelling })
+}
+
+pub fn list(conn: &mut Conn, caller: &Caller, status: Option<&str>, page: Page) -> Result<Paged<ProposalRow>, Error> {
+    let status = status.map(|s| ProposalStatus::parse("status", s)).transpose()?;
+    let (items, total) = q::list(conn, &scope(caller)?, status.map(|s| s.as_str()), page.offset(), page.per_page)?;
+    Ok(Paged { items, page, total })
+}
+
+/// One step: check who, check the transition, then in one transaction move the proposal
+/// (guarded by its current status) and run the step's side effects.
+#[allow(clippy::too_many_arguments)] // each is one part of the step; a struct would only rename them
+fn step(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: i32,
+    cap: Capability,
+    to: ProposalStatus,
+    reason: Option<&Reason>,
+    deadline: Option<NaiveDate>,
+    then: impl FnOnce(&mut Conn, &ProposalRow, &Client, &Dwelling) -> Result<(), Error>,
+) -> Result<Detail, Error> {
+    caller.allow(cap)?;
+    let p = q::find(conn, &scope(caller)?, id)?.ok_or(Error::NotFound("proposal"))?;
+    let from = ProposalStatus::parse("status", &p.status)?;
+    if !from.may_become(to) {
+        return Err(Error::Transition {
+            entity: "proposal",
+            action: to.as_str(),
+            from: from.as_str().into(),
+            why: format!("een voorstel dat {} is, kan niet {} worden", from.label(), to.label()),
+        });
+    }
+    let (client, dwelling) = parts(conn, caller, &p)?;
+    write_tx(conn, |conn| {
+        let reason_parts = reason.map(|r| (r.code.as_str(), r.note.as_deref()));
+        let deadline = deadline.or(p.offer_deadline);
+        if !q::set_status(conn, id, from.as_str(), to.as_str(), reason_parts, deadline)? {
+            return Err(Error::Conflict("dit voorstel is intussen door iemand anders behandeld; laad het opnieuw".into()));
+        }
+        then(conn, &p, &client, &dwelling)?;
+        let detail = reason.map(|r| r.code.as_str()).unwrap_or("");
+        audit::record(conn, Some(caller.user_id), &format!("proposal.{}", to.as_str()), "proposal", Some(id), detail)?;
+        Ok(())
+    })?;
+    get(conn, caller, id)
+}
+
+fn dwelling_to(conn: &mut Conn, d: &Dwelling, from: &str, to: &str) -> Result<(), Error> {
+    dwellings::set_status(conn, d.id, from, to)?
+        .map(|_| ())
+        .ok_or_else(|| Error::Conflict(format!("de woning {} {} is niet meer {}", d.street, d.house_number, from)))
+}
+
+fn client_to(conn: &mut Conn, c: &Client, from: &str, to: &str) -> Result<(), Error> {
+    clients::set_status(conn, c.id, from, to, c.ready_since, None)?
+        .map(|_| ())
+        .ok_or_else(|| Error::Conflict(format!("cliënt {} is niet meer {}", c.reference, from)))
+}
+
+fn event(caller: &Caller, kind: EventKind, title: String, id: i32, to: Vec<Audience>) -> Event {
+    Event { kind, region_id: caller.region_id, title, link: format!("/api/v1/proposals/{id}"), to }
+}
+
+/// The coordinator approves: the dwelling is reserved for the client, and the
+/// corporation and the provider hear of it.
+pub fn approve(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Detail, Error> {
+    step(conn, caller, id, Capability::ReviewProposals, ProposalStatus::Approved, None, None, |conn, p, c, d| {
+        dwelling_to(conn, d, "published", "reserved")?;
+        let title = format!("Voorstel goedgekeurd: {} {} voor cliënt {}", d.street, d.house_number, c.reference);
+        notify::emit(
+            conn,
+            &event(
+                caller,
+                EventKind::ProposalApproved,
+                title,
+                p.id,
+                vec![Audience::Organisation(d.corporation_id), Audience::Organisation(c.provider_id)],
+            ),
+        )?;
+        Ok(())
+    })
+}
+
+/// The coordinator rejects: the client is ready again and the pair never comes back.
+pub fn reject(conn: &mut Conn, caller: &Caller, id: i32, reason: &Reason) -> Result<Detail, Error> {
+    step(conn, caller, id, Capability::ReviewProposals, ProposalStatus::Rejected, Some(reason), None, |conn, p, c, d| {
+        client_to(conn, c, "proposed", "ready")?;
+        if p.status == "approved" {
+            dwelling_to(conn, d, "reserved", "published")?;
+        }
+        Ok(())
+    })
+}
+
+/// The corporation makes the offer; it lapses after ten working days.
+pub fn offer(conn: &mut Conn, caller: &Caller, id: i32, today: NaiveDate) -> Result<Detail, Error> {
+    let deadline = add_working_days(today, OFFER_WORKING_DAYS);
+    step(conn, caller, id, Capability::OfferDwellings, ProposalStatus::Offered, None, Some(deadline), |_, _, _, _| Ok(()))
+}
+
+/// The provider records that the client accepts.
+pub fn accept(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Detail, Error> {
+    step(conn, caller, id, Capability::AnswerOffers, ProposalStatus::Accepted, None, None, |conn, p, c, d| {
+        let title = format!("Cliënt {} accepteert {} {}", c.reference, d.street, d.house_number);
+        notify::emit(
+            conn,
+            &event(
+                caller,
+                EventKind::OfferAnswered,
+                title,
+                p.id,
+                vec![Audience::Role(Role::Coordinator), Audience::Organisation(d.corporation_id)],
+            ),
+        )?;
+        Ok(())
+    })
+}
+
+/// The provider records that the client declines: dwelling and client are free again,
+/// and the pair never comes back.
+pub fn decline(conn: &mut Conn, caller: &Caller, id: i32, reason: &Reason) -> Result<Detail, Error> {
+    step(conn, caller, id, Capability::AnswerOffers, ProposalStatus::Declined, Some(reason), None, |conn, p, c, d| {
+        client_to(conn, c, "proposed", "ready")?;
+        dwelling_to(conn, d, "reserved", "published")?;
+        let title = format!("Cliënt {} weigert {} {} ({})", c.reference, d.street, d.house_number, reason.code.label());
+        notify::emit(
+            conn,
+            &event(
+                caller,
+                EventKind::OfferAnswered,
+                title,
+                p.id,
+                vec![Audience::Role(Role::Coordinator), Audience::Organisation(d.corporation_id)],
+            ),
+        )?;
+        Ok(())
+    })
+}
+
+/// The corporation records the signed lease: the dwelling is let, the client placed, and
+/// the contingent of the client's binding municipality is debited.
+pub fn sign_lease(conn: &mut Conn, caller: &Caller, id: i32, signed_on: NaiveDate, today: NaiveDate) -> Result<Detail, Error> {
+    if signed_on > today {
+        return Err(Error::invalid("signed_on", "not_in_future", "een huurcontract wordt vastgelegd als het getekend is"));
+    }
+    step(conn, caller, id, Capability::OfferDwellings, ProposalStatus::Placed, None, None, |conn, p, c, d| {
+        dwelling_to(conn, d, "reserved", "let")?;
+        client_to(conn, c, "proposed", "placed")?;
+        q::insert_lease(conn, d.id, c.id, p.id, signed_on)?;
+        if let Some(k) = p.contingent_id {
+            let scope = crate::store::contingents::ContingentScope::Region(caller.region_id);
+            let before = crate::store::contingents::find(conn, &scope, k)?.ok_or(Error::NotFound("contingent"))?;
+            q::book(conn, k, Some(p.id), 1, "plaatsing", Some(caller.user_id)).map_err(|e| {
+                if crate::store::is_constraint_violation(&e) {
+                    Error::Conflict("het contingent is op: deze plaatsing past er niet meer in".into())
+                } else {
+                    e.into()
+                }
+            })?;
+            let after = crate::store::contingents::find(conn, &scope, k)?.ok_or(Error::NotFound("contingent"))?;
+            super::contingents::alert_if_low(conn, &before, &after)?;
+        }
+        let title = format!("Huurcontract getekend: {} {} voor cliënt {}", d.street, d.house_number, c.reference);
+        notify::emit(
+            conn,
+            &event(
+                caller,
+                EventKind::LeaseRecorded,
+                title,
+                p.id,
+                vec![Audience::Role(Role::Coordinator), Audience::Organisation(c.provider_id)],
+            ),
+        )?;
+        Ok(())
+    })
+}
+
+/// Offers past their deadline expire: the dwelling and the client are free again and the
+/// coordinators hear of it. Run by the notification worker; returns how many expired.
+pub fn expire_overdue(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateTime) -> Result<usize, Error> {
+    let mut n = 0;
+    for p in q::offers_past(conn, today)? {
+        let done = write_tx(conn, |conn| {
+            if !q::set_status(conn, p.id, "offered", "expired", Some(("offer_expired", None)), p.offer_deadline)? {
+                return Ok(None);
+            }
+            let c = clients::by_id(conn, p.client_id)?;
+            let d = dwellings::by_id(conn, p.dwelling_id)?;
+            client_to(conn, &c, "proposed", "ready")?;
+            dwelling_to(conn, &d, "reserved", "published")?;
+            audit::record(conn, None, "proposal.expired", "proposal", Some(p.id), "offer_expired")?;
+            let region = crate::store::organisations::find_organisation(conn, d.corporation_id)?
+                .map(|o| o.region_id)
+                .ok_or(Error::NotFound("organisation"))?;
+            let event = Event {
+                kind: EventKind::OfferAnswered,
+                region_id: region,
+                title: format!("Aanbod verlopen: {} {} voor cliënt {}", d.street, d.house_number, c.reference),
+                link: format!("/api/v1/proposals/{}", p.id),
+                to: vec![
+                    Audience::Role(Role::Coordinator),
+                    Audience::Organisation(d.corporation_id),
+                    Audience::Organisation(c.provider_id),
+                ],
+            };
+            notify::emit_at(conn, &event, now)?;
+            Ok::<_, Error>(Some(()))
+        })?;
+        n += usize::from(done.is_some());
+    }
+    Ok(n)
+}
