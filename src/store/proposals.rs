@@ -128,3 +128,19 @@ pub fn ledger(conn: &mut Conn, contingent_id: i32) -> QueryResult<Vec<(i32, Stri
         .select((contingent_ledger::change, contingent_ledger::reason, contingent_ledger::proposal_id))
         .load(conn)
 }
+
+/// Open offers whose deadline falls on or before `warn_from` and whose answering party was
+/// not warned yet.
+pub fn offers_to_warn(conn: &mut Conn, warn_from: NaiveDate) -> QueryResult<Vec<ProposalRow>> {
+    proposals::table
+        .filter(proposals::status.eq("offered"))
+        .filter(proposals::offer_deadline.le(warn_from))
+        .filter(proposals::deadline_warned_on.is_null())
+        .order(proposals::id.asc())
+        .select(ProposalRow::as_select())
+        .load(conn)
+}
+
+pub fn mark_warned(conn: &mut Conn, id: i32, on: NaiveDate) -> QueryResult<usize> {
+    diesel::update(proposals::table.find(id)).set(proposals::deadline_warned_on.eq(on)).execute(conn)
+}

@@ -193,6 +193,7 @@ diesel::table! {
         contingent_id -> Nullable<Integer>,
         reason_note -> Nullable<Text>,
         offer_deadline -> Nullable<Date>,
+        deadline_warned_on -> Nullable<Date>,
     }
 }
 

@@ -67,7 +67,8 @@ impl From<Vec<FieldError>> for Error {
 }
 
 /// The periodic work of the table, one pass at `now`: offers past their deadline expire,
-/// then the notification worker reports long waits, writes digests and sends due mails.
+/// providers are warned of deadlines near, then the notification worker reports long
+/// waits, writes digests and sends due mails.
 pub fn sweep(
     conn: &mut crate::store::Conn,
     mailer: Option<&crate::notify::mail::Mailer>,
@@ -76,6 +77,7 @@ pub fn sweep(
     now: chrono::NaiveDateTime,
 ) -> Result<(usize, crate::notify::worker::Report), Error> {
     let expired = proposals::expire_overdue(conn, today_at(now), now)?;
+    proposals::warn_deadlines(conn, today_at(now), now)?;
     let report = crate::notify::worker::run_once(conn, mailer, cfg, public_url, now)?;
     Ok((expired, report))
 }

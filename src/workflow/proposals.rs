@@ -274,3 +274,37 @@ pub fn expire_overdue(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateT
     }
     Ok(n)
 }
+
+/// Working days before the deadline at which the answering party is warned.
+pub const WARN_WORKING_DAYS: u32 = 2;
+
+/// Warns the provider, once, when an offer's deadline is two working days away or less.
+pub fn warn_deadlines(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateTime) -> Result<usize, Error> {
+    let warn_from = add_working_days(today, WARN_WORKING_DAYS);
+    let mut n = 0;
+    for p in q::offers_to_warn(conn, warn_from)? {
+        write_tx(conn, |conn| {
+            let c = clients::by_id(conn, p.client_id)?;
+            let d = dwellings::by_id(conn, p.dwelling_id)?;
+            let region = crate::store::organisations::find_organisation(conn, c.provider_id)?
+                .map(|o| o.region_id)
+                .ok_or(Error::NotFound("organisation"))?;
+            let deadline = p.offer_deadline.map(|d| d.format("%d-%m-%Y").to_string()).unwrap_or_default();
+            let event = Event {
+                kind: EventKind::OfferDeadlineNear,
+                region_id: region,
+                title: format!(
+                    "Reageer uiterlijk {deadline} op het aanbod van {} {} voor cliënt {}",
+                    d.street, d.house_number, c.reference
+                ),
+                link: format!("/api/v1/proposals/{}", p.id),
+                to: vec![Audience::Organisation(c.provider_id)],
+            };
+            notify::emit_at(conn, &event, now)?;
+            q::mark_warned(conn, p.id, today)?;
+            Ok::<_, Error>(())
+        })?;
+        n += 1;
+    }
+    Ok(n)
+}

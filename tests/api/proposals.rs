@@ -215,7 +215,21 @@ async fn an_offer_past_its_deadline_expires(app: TestApp) {
             uitstroomtafel::workflow::sweep(&mut c, None, &cfg, "http://tafel.test", day.and_hms_opt(12, 0, 0).unwrap()).unwrap().0
         })
     };
+    let warnings = |app: &TestApp| {
+        let mut c = app.db.get().unwrap();
+        use diesel::prelude::*;
+        use uitstroomtafel::store::schema::notifications;
+        notifications::table.filter(notifications::kind.eq("offer_deadline_near")).count().get_result::<i64>(&mut *c).unwrap()
+    };
+    assert_eq!(sweep(deadline - chrono::Duration::days(7)), 0);
+    assert_eq!(warnings(&app), 0, "not yet");
     assert_eq!(sweep(deadline), 0, "the deadline day itself still counts");
+    let warned = warnings(&app);
+    assert!(warned >= 1, "the provider is warned before the offer lapses");
+    sweep(deadline);
+    assert_eq!(warnings(&app), warned, "once");
+    let (_, prov_notes) = app.get("/api/v1/notifications", &t.prov).await;
+    assert!(prov_notes.as_array().unwrap().iter().any(|n| n["kind"] == "offer_deadline_near"));
     assert_eq!(sweep(deadline + chrono::Duration::days(1)), 1);
     let (_, v) = app.get(&format!("/api/v1/proposals/{id}"), &t.coord).await;
     assert_eq!((v["status"].as_str(), v["reason"].as_str()), (Some("expired"), Some("offer_expired")));
