@@ -33,6 +33,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(register::locate)
         .service(register::municipalities)
         .service(register::municipality)
+        .service(register::boundary)
         .service(register::organisations)
         .service(register::create_organisation)
         .service(register::audit)

@@ -111,3 +111,10 @@ pub fn overview(conn: &mut Conn, caller: &Caller) -> Result<Vec<(String, i64)>, 
     }
     Ok(tiles)
 }
+
+/// A municipality's boundary as a GeoJSON geometry, for maps.
+pub fn boundary(conn: &mut Conn, caller: &Caller, code: &str) -> Result<String, Error> {
+    caller.allow(Capability::ReadRegister)?;
+    let code = MunicipalityCode::parse("code", code)?;
+    municipalities::boundary(conn, code.as_str())?.ok_or(Error::NotFound("municipality"))
+}

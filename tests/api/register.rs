@@ -19,6 +19,10 @@ async fn municipalities_from_the_shipped_data(app: TestApp) {
     assert_eq!((s, m["code"].as_str()), (200, Some("GM0363")));
     let (s, p) = app.get("/api/v1/municipalities/locate?lat=48.85&lon=2.35", &t).await;
     assert_eq!((s, p["errors"][0]["rule"].as_str()), (422, Some("in_netherlands")));
+    let (s, b) = app.get("/api/v1/municipalities/GM0202/boundary", &t).await;
+    assert_eq!(s, 200);
+    assert!(["Polygon", "MultiPolygon"].contains(&b["type"].as_str().unwrap()), "{}", &b.to_string()[..80]);
+    assert_eq!(app.get("/api/v1/municipalities/GM9999/boundary", &t).await.0, 404);
     let (_, me) = app.get("/api/v1/me", &t).await;
     assert_eq!(me["region_municipalities"].as_array().unwrap().len(), 10);
 }

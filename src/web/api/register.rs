@@ -78,6 +78,15 @@ pub async fn municipality(state: web::Data<AppState>, Auth(caller): Auth, code: 
     Ok(HttpResponse::Ok().json(MunicipalityView::from(m)))
 }
 
+/// The municipality's boundary (CBS, simplified), a GeoJSON Polygon or MultiPolygon.
+#[utoipa::path(tag = "register", responses((status = 200, description = "a GeoJSON geometry", content_type = "application/geo+json"), (status = 404, body = Problem)))]
+#[get("/municipalities/{code}/boundary")]
+pub async fn boundary(state: web::Data<AppState>, Auth(caller): Auth, code: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let code = code.into_inner();
+    let geometry = state.db.run(move |c| wf::boundary(c, &caller, &code)).await?;
+    Ok(HttpResponse::Ok().content_type("application/geo+json").body(geometry))
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganisationView {
     pub id: i32,
