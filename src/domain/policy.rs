@@ -10,11 +10,13 @@ pub struct RegionPolicy {
     pub contingent_alert_ratio: f64,
     /// A client with intensive support lives at most this far from the team's base.
     pub intensive_support_max_km: f64,
+    /// A proposal or offer unchanged this many days is flagged and its next party told.
+    pub stall_days: i64,
 }
 
 impl Default for RegionPolicy {
     fn default() -> Self {
-        RegionPolicy { escalation_days: 180, contingent_alert_ratio: 0.2, intensive_support_max_km: 15.0 }
+        RegionPolicy { escalation_days: 180, contingent_alert_ratio: 0.2, intensive_support_max_km: 15.0, stall_days: 7 }
     }
 }
 

@@ -16,6 +16,7 @@ crate::domain::text_enum! {
         ContingentNearlyUsed => "contingent_nearly_used", "contingent bijna op";
         ClientWaitingLong => "client_waiting_long", "cliënt wacht te lang";
         OfferDeadlineNear => "offer_deadline_near", "reactietermijn loopt af";
+        ProposalStalled => "proposal_stalled", "voorstel ligt stil";
     }
 }
 
@@ -52,6 +53,7 @@ impl EventKind {
             EventKind::ContingentNearlyUsed => &[Coordinator, Municipality],
             EventKind::ClientWaitingLong => &[Coordinator, Municipality],
             EventKind::OfferDeadlineNear => &[Corporation, Provider],
+            EventKind::ProposalStalled => &[Coordinator, Corporation, Provider],
         }
     }
 

@@ -144,3 +144,18 @@ pub fn offers_to_warn(conn: &mut Conn, warn_from: NaiveDate) -> QueryResult<Vec<
 pub fn mark_warned(conn: &mut Conn, id: i32, on: NaiveDate) -> QueryResult<usize> {
     diesel::update(proposals::table.find(id)).set(proposals::deadline_warned_on.eq(on)).execute(conn)
 }
+
+/// Open proposals unchanged since before `before` whose current wait was not reported.
+pub fn stalled(conn: &mut Conn, before: chrono::NaiveDateTime) -> QueryResult<Vec<ProposalRow>> {
+    let rows: Vec<(ProposalRow, Option<String>)> = proposals::table
+        .filter(proposals::status.eq_any(super::rounds::OPEN))
+        .filter(proposals::updated_at.lt(before))
+        .order(proposals::id.asc())
+        .select((ProposalRow::as_select(), proposals::stall_warned_status))
+        .load(conn)?;
+    Ok(rows.into_iter().filter(|(p, warned)| warned.as_deref() != Some(p.status.as_str())).map(|(p, _)| p).collect())
+}
+
+pub fn mark_stall_warned(conn: &mut Conn, id: i32, status: &str) -> QueryResult<usize> {
+    diesel::update(proposals::table.find(id)).set(proposals::stall_warned_status.eq(status)).execute(conn)
+}

@@ -194,6 +194,7 @@ diesel::table! {
         reason_note -> Nullable<Text>,
         offer_deadline -> Nullable<Date>,
         deadline_warned_on -> Nullable<Date>,
+        stall_warned_status -> Nullable<Text>,
     }
 }
 

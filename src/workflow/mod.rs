@@ -67,7 +67,8 @@ impl From<Vec<FieldError>> for Error {
 }
 
 /// The periodic work of the table, one pass at `now`: offers past their deadline expire,
-/// providers are warned of deadlines near, expired sessions are removed, then the
+/// providers are warned of deadlines near, stalled proposals are reported, expired
+/// sessions are removed, then the
 /// notification worker reports long
 /// waits, writes digests and sends due mails.
 pub fn sweep(
@@ -79,6 +80,7 @@ pub fn sweep(
 ) -> Result<(usize, crate::notify::worker::Report), Error> {
     let expired = proposals::expire_overdue(conn, today_at(now), now)?;
     proposals::warn_deadlines(conn, today_at(now), now)?;
+    proposals::alert_stalls(conn, now)?;
     crate::store::sessions::delete_expired(conn, now)?;
     let report = crate::notify::worker::run_once(conn, mailer, cfg, public_url, now)?;
     Ok((expired, report))

@@ -45,6 +45,13 @@ pub struct Detail {
     pub proposal: ProposalRow,
     pub client: Client,
     pub dwelling: Dwelling,
+    /// Waiting longer than the region's `stall_days` in its current state.
+    pub stalled: bool,
+}
+
+fn stall_days(conn: &mut Conn, caller: &Caller) -> Result<i64, Error> {
+    let region = crate::store::organisations::find_region(conn, caller.region_id)?;
+    Ok(crate::domain::RegionPolicy::from_json(&region.policy).stall_days)
 }
 
 fn parts(conn: &mut Conn, caller: &Caller, p: &ProposalRow) -> Result<(Client, Dwelling), Error> {
@@ -61,13 +68,20 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Detail, Error> {
     let p = q::find(conn, &scope(caller)?, id)?.ok_or(Error::NotFound("proposal"))?;
     let (client, dwelling) = parts(conn, caller, &p)?;
     audit::record(conn, Some(caller.user_id), "proposal.read", "client", Some(client.id), &format!("proposal={id}"))?;
-    Ok(Detail { proposal: p, client, dwelling })
+    let stalled = is_stalled(&p, stall_days(conn, caller)?, crate::store::now());
+    Ok(Detail { proposal: p, client, dwelling, stalled })
 }
 
-pub fn list(conn: &mut Conn, caller: &Caller, status: Option<&str>, page: Page) -> Result<Paged<ProposalRow>, Error> {
+/// Proposals in the caller's scope, each with whether it has stalled.
+pub fn list(conn: &mut Conn, caller: &Caller, status: Option<&str>, page: Page) -> Result<Paged<(ProposalRow, bool)>, Error> {
     let status = status.map(|s| ProposalStatus::parse("status", s)).transpose()?;
-    let (items, total) = q::list(conn, &scope(caller)?, status.map(|s| s.as_str()), page.offset(), page.per_page)?;
-    Ok(Paged { items, page, total })
+    let (rows, total) = q::list(conn, &scope(caller)?, status.map(|s| s.as_str()), page.offset(), page.per_page)?;
+    let (days, now) = (stall_days(conn, caller)?, crate::store::now());
+    let items = rows.into_iter().map(|p| {
+        let stalled = is_stalled(&p, days, now);
+        (p, stalled)
+    });
+    Ok(Paged { items: items.collect(), page, total })
 }
 
 /// One step: check who, check the transition, then in one transaction move the proposal
@@ -305,6 +319,66 @@ pub fn warn_deadlines(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateT
             Ok::<_, Error>(())
         })?;
         n += 1;
+    }
+    Ok(n)
+}
+
+/// Who must act on a proposal in this state, besides the coordinators.
+fn next_party(status: &str, c: &Client, d: &Dwelling) -> Option<Audience> {
+    match status {
+        "approved" | "accepted" => Some(Audience::Organisation(d.corporation_id)),
+        "offered" => Some(Audience::Organisation(c.provider_id)),
+        _ => None,
+    }
+}
+
+/// Whether a proposal has waited longer than the policy allows in its current state.
+pub fn is_stalled(p: &ProposalRow, stall_days: i64, now: chrono::NaiveDateTime) -> bool {
+    crate::store::rounds::OPEN.contains(&p.status.as_str()) && p.updated_at < now - chrono::Duration::days(stall_days)
+}
+
+/// Stall alerts: a proposal unchanged longer than the region's `stall_days` is reported,
+/// once per state, to the coordinators and to the party that must act next.
+pub fn alert_stalls(conn: &mut Conn, now: chrono::NaiveDateTime) -> Result<usize, Error> {
+    let regions: Vec<crate::store::rows::Region> = {
+        use crate::store::schema::regions;
+        use diesel::prelude::*;
+        regions::table.select(crate::store::rows::Region::as_select()).load(conn)?
+    };
+    let shortest = regions.iter().map(|r| crate::domain::RegionPolicy::from_json(&r.policy).stall_days).min().unwrap_or(7);
+    let mut n = 0;
+    for p in q::stalled(conn, now - chrono::Duration::days(shortest))? {
+        write_tx(conn, |conn| {
+            let c = clients::by_id(conn, p.client_id)?;
+            let d = dwellings::by_id(conn, p.dwelling_id)?;
+            let org = crate::store::organisations::find_organisation(conn, c.provider_id)?.ok_or(Error::NotFound("organisation"))?;
+            let region = regions.iter().find(|r| r.id == org.region_id).ok_or(Error::NotFound("region"))?;
+            let policy = crate::domain::RegionPolicy::from_json(&region.policy);
+            if !is_stalled(&p, policy.stall_days, now) {
+                return Ok(false);
+            }
+            let status = ProposalStatus::parse("status", &p.status)?;
+            let days = (now - p.updated_at).num_days();
+            let mut to = vec![Audience::Role(Role::Coordinator)];
+            to.extend(next_party(&p.status, &c, &d));
+            let event = Event {
+                kind: EventKind::ProposalStalled,
+                region_id: region.id,
+                title: format!(
+                    "Voorstel {} {} voor cliënt {} is al {days} dagen {}",
+                    d.street,
+                    d.house_number,
+                    c.reference,
+                    status.label()
+                ),
+                link: format!("/api/v1/proposals/{}", p.id),
+                to,
+            };
+            notify::emit_at(conn, &event, now)?;
+            q::mark_stall_warned(conn, p.id, &p.status)?;
+            Ok::<_, Error>(true)
+        })
+        .map(|sent| n += usize::from(sent))?;
     }
     Ok(n)
 }

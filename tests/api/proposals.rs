@@ -240,7 +240,55 @@ async fn an_offer_past_its_deadline_expires(app: TestApp) {
     assert!(notes.as_array().unwrap().iter().any(|n| n["title"].as_str().unwrap().starts_with("Aanbod verlopen")));
 }
 
+/// A proposal nobody acts on is flagged and reported once per state, to the coordinators
+/// and the party that must act.
+async fn stalled_proposals_are_flagged_and_reported(app: TestApp) {
+    let t = tokens(&app).await;
+    let ps = round(&app, &t).await;
+    let p = ours(&app, &t, &ps, true).await.unwrap();
+    let id = p["id"].as_i64().unwrap();
+    step(&app, &t.coord, id, "approve", json!(null)).await;
+    let (_, v) = app.get(&format!("/api/v1/proposals/{id}"), &t.coord).await;
+    assert_eq!(v["stalled"], false);
+    let sweep = |days: i64| {
+        tokio::task::block_in_place(|| {
+            let mut c = app.db.get().unwrap();
+            uitstroomtafel::workflow::proposals::alert_stalls(&mut c, uitstroomtafel::store::now() + chrono::Duration::days(days)).unwrap()
+        })
+    };
+    let ours_alerts = |notes: &Value| {
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "proposal_stalled" && n["link"] == format!("/api/v1/proposals/{id}"))
+            .count()
+    };
+    assert_eq!(sweep(6), 0, "within the week");
+    assert!(sweep(8) >= 1, "past the week: the round's other proposals stall too");
+    assert_eq!(ours_alerts(&app.get("/api/v1/notifications", &t.corp).await.1), 1, "the corporation must offer");
+    assert_eq!(ours_alerts(&app.get("/api/v1/notifications", &t.coord).await.1), 1);
+    assert_eq!(ours_alerts(&app.get("/api/v1/notifications", &t.prov).await.1), 0, "not the provider's turn");
+    assert_eq!(sweep(9), 0, "once per state");
+    // Offered: now it is the provider's turn, reported again when that wait is long.
+    {
+        use diesel::prelude::*;
+        use uitstroomtafel::store::schema::proposals;
+        step(&app, &t.corp, id, "offer", json!(null)).await;
+        let mut c = app.db.get().unwrap();
+        diesel::update(proposals::table.find(id as i32))
+            .set(proposals::updated_at.eq(uitstroomtafel::store::now() - chrono::Duration::days(8)))
+            .execute(&mut *c)
+            .unwrap();
+    }
+    let (_, v) = app.get(&format!("/api/v1/proposals/{id}"), &t.coord).await;
+    assert_eq!(v["stalled"], true, "flagged in the API");
+    sweep(0);
+    assert_eq!(ours_alerts(&app.get("/api/v1/notifications", &t.prov).await.1), 1);
+}
+
 crate::on_both_backends!(
+    stalled_proposals_are_flagged_and_reported,
     an_offer_past_its_deadline_expires,
     the_whole_way_from_proposal_to_lease,
     refusals_on_the_way,

@@ -59,6 +59,8 @@ pub struct ProposalView {
     pub contingent_id: Option<i32>,
     pub client_id: i32,
     pub dwelling_id: i32,
+    /// Unchanged longer than the region's stall interval (7 days by default).
+    pub stalled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<ClientSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,8 +71,9 @@ pub struct ProposalView {
     pub explanation: Option<serde_json::Value>,
 }
 
-fn base(p: &ProposalRow) -> ProposalView {
+fn base(p: &ProposalRow, stalled: bool) -> ProposalView {
     ProposalView {
+        stalled,
         id: p.id,
         round_id: p.round_id,
         status: p.status.clone(),
@@ -89,7 +92,7 @@ fn base(p: &ProposalRow) -> ProposalView {
 }
 
 fn detail_view(caller: &Caller, d: Detail) -> ProposalView {
-    let mut v = base(&d.proposal);
+    let mut v = base(&d.proposal, d.stalled);
     let full = caller.role != Role::Corporation;
     let c = d.client;
     v.client = Some(ClientSummary {
@@ -139,7 +142,7 @@ pub async fn list(
     let page = p.page()?;
     let status = q.into_inner().status;
     let paged = state.db.run(move |c| wf::list(c, &caller, status.as_deref(), page)).await?;
-    Ok(HttpResponse::Ok().json(PageOf::from(paged, |p| base(&p))))
+    Ok(HttpResponse::Ok().json(PageOf::from(paged, |(p, stalled)| base(&p, stalled))))
 }
 
 #[utoipa::path(tag = "proposals", responses((status = 200, body = ProposalView), (status = 404, body = Problem)))]
