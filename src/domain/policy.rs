@@ -12,11 +12,20 @@ pub struct RegionPolicy {
     pub intensive_support_max_km: f64,
     /// A proposal or offer unchanged this many days is flagged and its next party told.
     pub stall_days: i64,
+    /// The Dutch one-offer rule off: a client who declines a fitting offer keeps their
+    /// urgency. With the rule on (the default) they fall back to regular.
+    pub keep_urgency_after_declining: bool,
 }
 
 impl Default for RegionPolicy {
     fn default() -> Self {
-        RegionPolicy { escalation_days: 180, contingent_alert_ratio: 0.2, intensive_support_max_km: 15.0, stall_days: 7 }
+        RegionPolicy {
+            escalation_days: 180,
+            contingent_alert_ratio: 0.2,
+            intensive_support_max_km: 15.0,
+            stall_days: 7,
+            keep_urgency_after_declining: false,
+        }
     }
 }
 

@@ -51,6 +51,14 @@ text_enum! {
     }
 }
 
+impl ReviewReason {
+    /// Whether declining for this reason declines a fitting offer (the one-offer rule):
+    /// not when the dwelling does not fit or is gone.
+    pub fn declines_a_fitting_offer(self) -> bool {
+        !matches!(self, ReviewReason::DwellingDoesNotFit | ReviewReason::DwellingLetOtherwise | ReviewReason::OfferExpired)
+    }
+}
+
 /// A reason with its note; `other` needs an explanation of its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reason {
@@ -89,6 +97,16 @@ mod tests {
         {
             assert!(!a.may_become(b), "{a:?} -> {b:?}");
         }
+    }
+
+    #[test]
+    fn which_declines_count_for_the_one_offer_rule() {
+        use ReviewReason::*;
+        assert!(ClientChoseOther.declines_a_fitting_offer());
+        assert!(Other.declines_a_fitting_offer());
+        assert!(ClientNotReady.declines_a_fitting_offer());
+        assert!(!DwellingDoesNotFit.declines_a_fitting_offer());
+        assert!(!DwellingLetOtherwise.declines_a_fitting_offer());
     }
 
     #[test]

@@ -166,3 +166,9 @@ pub fn count_by_status(conn: &mut Conn, scope: &ClientScope) -> QueryResult<Vec<
     }
     Ok(counts.into_iter().collect())
 }
+
+pub fn set_urgency(conn: &mut Conn, id: i32, urgency: &str) -> QueryResult<usize> {
+    diesel::update(clients::table.find(id))
+        .set((clients::urgency.eq(urgency), clients::version.eq(clients::version + 1), clients::updated_at.eq(super::now())))
+        .execute(conn)
+}

@@ -52,6 +52,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(clients::pause)
         .service(clients::resume)
         .service(clients::withdraw)
+        .service(clients::urgency)
         .service(contingents::list)
         .service(contingents::create)
         .service(contingents::get)

@@ -7,7 +7,7 @@ use crate::domain::{ClientStatus, FieldError, NewClient, ReferenceCode, Role, Ur
 use crate::notify::{self, Audience, Event, EventKind};
 use crate::store::clients::{self as q, ClientFilter};
 use crate::store::rows::{AnchorRow, Client, ClientNeedsRow, ExclusionZoneRow};
-use crate::store::{audit, municipalities, Conn};
+use crate::store::{audit, municipalities, write_tx, Conn};
 use chrono::NaiveDate;
 
 /// A client with their places.
@@ -230,4 +230,25 @@ pub fn list(conn: &mut Conn, caller: &Caller, f: ListQuery<'_>, page: Page) -> R
         audit::record(conn, Some(caller.user_id), "client.list", "client", None, &format!("ids={ids}"))?;
     }
     Ok(Paged { items, page, total })
+}
+
+/// A coordinator sets a client's urgency outside the provider's edit, e.g. to restore it
+/// after the one-offer rule took it; the reason is required and logged.
+pub fn override_urgency(conn: &mut Conn, caller: &Caller, id: i32, urgency: Urgency, reason: &str) -> Result<ClientRecord, Error> {
+    caller.allow(Capability::ReviewProposals)?;
+    let reason = crate::domain::parse_text("reason", reason, 500)?;
+    let client = q::find(conn, &caller.client_scope()?, id)?.ok_or(Error::NotFound("client"))?;
+    write_tx(conn, |conn| {
+        q::set_urgency(conn, id, urgency.as_str())?;
+        audit::record(
+            conn,
+            Some(caller.user_id),
+            "client.urgency_override",
+            "client",
+            Some(id),
+            &format!("{} -> {}: {reason}", client.urgency, urgency.as_str()),
+        )?;
+        let updated = q::find(conn, &caller.client_scope()?, id)?.ok_or(Error::NotFound("client"))?;
+        record(conn, updated)
+    })
 }

@@ -200,6 +200,21 @@ pub fn decline(conn: &mut Conn, caller: &Caller, id: i32, reason: &Reason) -> Re
     step(conn, caller, id, Capability::AnswerOffers, ProposalStatus::Declined, Some(reason), None, |conn, p, c, d| {
         client_to(conn, c, "proposed", "ready")?;
         dwelling_to(conn, d, "reserved", "published")?;
+        // The one-offer rule: declining a fitting offer costs the urgency, unless the
+        // region's policy keeps it. A coordinator can restore it, with a logged reason.
+        let region = crate::store::organisations::find_region(conn, caller.region_id)?;
+        let keep = crate::domain::RegionPolicy::from_json(&region.policy).keep_urgency_after_declining;
+        if reason.code.declines_a_fitting_offer() && !keep && c.urgency != "regular" {
+            clients::set_urgency(conn, c.id, "regular")?;
+            audit::record(
+                conn,
+                Some(caller.user_id),
+                "client.urgency_lost",
+                "client",
+                Some(c.id),
+                &format!("{} -> regular: aanbod geweigerd (voorstel {})", c.urgency, p.id),
+            )?;
+        }
         let title = format!("Cliënt {} weigert {} {} ({})", c.reference, d.street, d.house_number, reason.code.label());
         notify::emit(
             conn,

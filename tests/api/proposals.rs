@@ -150,7 +150,28 @@ async fn a_declined_offer_frees_both_and_never_returns(app: TestApp) {
         (200, Some("declined"), Some("other"), Some("te ver van het werk"))
     );
     assert_eq!(app.get(&format!("/api/v1/dwellings/{did}"), &t.corp).await.1["status"], "published");
-    assert_eq!(app.get(&format!("/api/v1/clients/{cid}"), &t.prov).await.1["status"], "ready");
+    let (_, client) = app.get(&format!("/api/v1/clients/{cid}"), &t.prov).await;
+    assert_eq!(client["status"], "ready");
+    // The one-offer rule: declining a fitting offer ("other") costs the urgency; the
+    // coordinator restores it, with a reason that is logged.
+    assert_eq!(client["urgency"], "regular");
+    let before = p["explanation"]["client"]["urgency"].as_str().unwrap().to_string();
+    let (s, e) = app.post(&format!("/api/v1/clients/{cid}/urgency"), &t.prov, &json!({"urgency": before, "reason": "x"})).await;
+    assert_eq!(s, 403, "only a coordinator overrides: {e}");
+    let (s, e) = app.post(&format!("/api/v1/clients/{cid}/urgency"), &t.coord, &json!({"urgency": before, "reason": " "})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("reason")));
+    let (s, c) = app
+        .post(
+            &format!("/api/v1/clients/{cid}/urgency"),
+            &t.coord,
+            &json!({"urgency": before, "reason": "woning lag te ver van de behandeling"}),
+        )
+        .await;
+    assert_eq!((s, c["urgency"].as_str()), (200, Some(before.as_str())));
+    let admin = app.token("beheer").await;
+    let (_, log) = app.get(&format!("/api/v1/audit?entity=client&entity_id={cid}"), &admin).await;
+    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"client.urgency_lost") && actions.contains(&"client.urgency_override"), "{actions:?}");
     // Reject the rest of the round so the next one can use everyone again.
     for other in ps.iter().filter(|o| o["id"] != p["id"]) {
         step(&app, &t.coord, other["id"].as_i64().unwrap(), "reject", json!({"reason": "client_not_ready"})).await;
@@ -287,7 +308,30 @@ async fn stalled_proposals_are_flagged_and_reported(app: TestApp) {
     assert_eq!(ours_alerts(&app.get("/api/v1/notifications", &t.prov).await.1), 1);
 }
 
+/// With the one-offer rule switched off in the region's policy, declining a fitting offer
+/// keeps the urgency.
+async fn declining_keeps_urgency_where_the_policy_says_so(app: TestApp) {
+    {
+        use diesel::prelude::*;
+        use uitstroomtafel::store::schema::regions;
+        let mut c = app.db.get().unwrap();
+        diesel::update(regions::table).set(regions::policy.eq(r#"{"keep_urgency_after_declining": true}"#)).execute(&mut *c).unwrap();
+    }
+    let t = tokens(&app).await;
+    let ps = round(&app, &t).await;
+    let p = ours(&app, &t, &ps, true).await.unwrap();
+    let (id, cid) = (p["id"].as_i64().unwrap(), p["client_id"].as_i64().unwrap());
+    let before = p["explanation"]["client"]["urgency"].clone();
+    assert_ne!(before, "regular", "the demo's client has an urgency to lose");
+    step(&app, &t.coord, id, "approve", json!(null)).await;
+    step(&app, &t.corp, id, "offer", json!(null)).await;
+    let (s, _) = step(&app, &t.prov, id, "decline", json!({"reason": "client_chose_other"})).await;
+    assert_eq!(s, 200);
+    assert_eq!(app.get(&format!("/api/v1/clients/{cid}"), &t.prov).await.1["urgency"], before, "the policy keeps it");
+}
+
 crate::on_both_backends!(
+    declining_keeps_urgency_where_the_policy_says_so,
     stalled_proposals_are_flagged_and_reported,
     an_offer_past_its_deadline_expires,
     the_whole_way_from_proposal_to_lease,

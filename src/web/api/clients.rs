@@ -291,3 +291,28 @@ pub async fn withdraw(state: web::Data<AppState>, Auth(caller): Auth, id: web::P
     let r = state.db.run(move |c| wf::withdraw(c, &caller, id)).await?;
     Ok(one(r, StatusCode::OK))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UrgencyInput {
+    /// urgent, priority or regular
+    pub urgency: String,
+    /// Why; kept in the audit log.
+    pub reason: String,
+}
+
+/// A coordinator sets the client's urgency (e.g. restores it after the one-offer rule);
+/// the reason is logged.
+#[utoipa::path(tag = "clients", request_body = UrgencyInput, responses((status = 200, body = ClientView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[post("/clients/{id}/urgency")]
+pub async fn urgency(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<i32>,
+    body: ApiJson<UrgencyInput>,
+) -> Result<HttpResponse, ApiError> {
+    let urgency = crate::domain::Urgency::parse("urgency", &body.0.urgency).map_err(|e| vec![e])?;
+    let (id, reason) = (id.into_inner(), body.0.reason);
+    let r = state.db.run(move |c| wf::override_urgency(c, &caller, id, urgency, &reason)).await?;
+    Ok(one(r, StatusCode::OK))
+}
