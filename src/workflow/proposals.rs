@@ -176,21 +176,17 @@ pub fn offer(conn: &mut Conn, caller: &Caller, id: i32, today: NaiveDate) -> Res
     step(conn, caller, id, Capability::OfferDwellings, ProposalStatus::Offered, None, Some(deadline), |_, _, _, _| Ok(()))
 }
 
+/// Tells the coordinators and the corporation how the client answered.
+fn answered(conn: &mut Conn, caller: &Caller, p: &ProposalRow, d: &Dwelling, title: String) -> Result<(), Error> {
+    let to = vec![Audience::Role(Role::Coordinator), Audience::Organisation(d.corporation_id)];
+    notify::emit(conn, &event(caller, EventKind::OfferAnswered, title, p.id, to))?;
+    Ok(())
+}
+
 /// The provider records that the client accepts.
 pub fn accept(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Detail, Error> {
     step(conn, caller, id, Capability::AnswerOffers, ProposalStatus::Accepted, None, None, |conn, p, c, d| {
-        let title = format!("Cliënt {} accepteert {} {}", c.reference, d.street, d.house_number);
-        notify::emit(
-            conn,
-            &event(
-                caller,
-                EventKind::OfferAnswered,
-                title,
-                p.id,
-                vec![Audience::Role(Role::Coordinator), Audience::Organisation(d.corporation_id)],
-            ),
-        )?;
-        Ok(())
+        answered(conn, caller, p, d, format!("Cliënt {} accepteert {} {}", c.reference, d.street, d.house_number))
     })
 }
 
@@ -215,18 +211,7 @@ pub fn decline(conn: &mut Conn, caller: &Caller, id: i32, reason: &Reason) -> Re
                 &format!("{} -> regular: aanbod geweigerd (voorstel {})", c.urgency, p.id),
             )?;
         }
-        let title = format!("Cliënt {} weigert {} {} ({})", c.reference, d.street, d.house_number, reason.code.label());
-        notify::emit(
-            conn,
-            &event(
-                caller,
-                EventKind::OfferAnswered,
-                title,
-                p.id,
-                vec![Audience::Role(Role::Coordinator), Audience::Organisation(d.corporation_id)],
-            ),
-        )?;
-        Ok(())
+        answered(conn, caller, p, d, format!("Cliënt {} weigert {} {} ({})", c.reference, d.street, d.house_number, reason.code.label()))
     })
 }
 

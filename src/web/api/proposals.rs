@@ -196,6 +196,20 @@ step_handler!(accept, "/proposals/{id}/accept", "The provider records that the c
     c, &caller, id
 ));
 
+/// A step that takes a reason: parse it, run the step, show the result.
+async fn with_reason(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: i32,
+    body: ReasonInput,
+    run: fn(&mut crate::store::Conn, &Caller, i32, &Reason) -> Result<Detail, crate::workflow::Error>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = Reason::parse(&body.reason, body.note.as_deref())?;
+    let c2 = caller.clone();
+    let d = state.db.run(move |c| run(c, &c2, id, &reason)).await?;
+    Ok(HttpResponse::Ok().json(detail_view(&caller, d)))
+}
+
 /// The coordinator rejects, with a reason; the pair never comes back.
 #[utoipa::path(tag = "proposals", request_body = ReasonInput, responses((status = 200, body = ProposalView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/proposals/{id}/reject")]
@@ -205,10 +219,7 @@ pub async fn reject(
     id: web::Path<i32>,
     body: ApiJson<ReasonInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let reason = Reason::parse(&body.0.reason, body.0.note.as_deref())?;
-    let (id, c2) = (id.into_inner(), caller.clone());
-    let d = state.db.run(move |c| wf::reject(c, &c2, id, &reason)).await?;
-    Ok(HttpResponse::Ok().json(detail_view(&caller, d)))
+    with_reason(state, caller, id.into_inner(), body.0, wf::reject).await
 }
 
 /// The provider records that the client declines, with a reason.
@@ -220,10 +231,7 @@ pub async fn decline(
     id: web::Path<i32>,
     body: ApiJson<ReasonInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let reason = Reason::parse(&body.0.reason, body.0.note.as_deref())?;
-    let (id, c2) = (id.into_inner(), caller.clone());
-    let d = state.db.run(move |c| wf::decline(c, &c2, id, &reason)).await?;
-    Ok(HttpResponse::Ok().json(detail_view(&caller, d)))
+    with_reason(state, caller, id.into_inner(), body.0, wf::decline).await
 }
 
 /// The corporation records the signed lease: the dwelling is let, the client placed, the
