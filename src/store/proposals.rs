@@ -120,6 +120,37 @@ pub fn book(
     Ok(())
 }
 
+/// One booking of a contingent, with the client it concerned.
+#[derive(Debug, Clone, Queryable)]
+pub struct LedgerEntry {
+    pub change: i32,
+    pub reason: String,
+    pub proposal_id: Option<i32>,
+    pub created_at: chrono::NaiveDateTime,
+    pub client_reference: Option<String>,
+    pub dwelling_municipality: Option<String>,
+}
+
+/// A contingent's bookings, oldest first, with the client's reference and where the
+/// dwelling lies (a client bound to the municipality may be housed elsewhere).
+pub fn entries(conn: &mut Conn, contingent_id: i32) -> QueryResult<Vec<LedgerEntry>> {
+    contingent_ledger::table
+        .left_join(proposals::table.on(proposals::id.nullable().eq(contingent_ledger::proposal_id)))
+        .left_join(clients::table.on(clients::id.eq(proposals::client_id)))
+        .left_join(dwellings::table.on(dwellings::id.eq(proposals::dwelling_id)))
+        .filter(contingent_ledger::contingent_id.eq(contingent_id))
+        .order(contingent_ledger::id.asc())
+        .select((
+            contingent_ledger::change,
+            contingent_ledger::reason,
+            contingent_ledger::proposal_id,
+            contingent_ledger::created_at,
+            clients::reference.nullable(),
+            dwellings::municipality_code.nullable(),
+        ))
+        .load(conn)
+}
+
 /// The ledger of a contingent, oldest first: (change, reason, proposal).
 pub fn ledger(conn: &mut Conn, contingent_id: i32) -> QueryResult<Vec<(i32, String, Option<i32>)>> {
     contingent_ledger::table

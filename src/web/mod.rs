@@ -57,6 +57,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(contingents::create)
         .service(contingents::get)
         .service(contingents::set_cap)
+        .service(contingents::ledger)
         .service(notifications::recent)
         .service(notifications::preferences)
         .service(notifications::set_preferences)

@@ -143,3 +143,14 @@ pub fn alert_if_low(conn: &mut Conn, before: &Contingent, after: &Contingent) ->
     };
     notify::emit(conn, &event).map(|_| ())
 }
+
+/// A contingent with its ledger: every use and return with its reason, the client's
+/// reference and where the dwelling lies. The caller must see the contingent.
+pub fn ledger(conn: &mut Conn, caller: &Caller, id: i32) -> Result<(Contingent, Vec<crate::store::proposals::LedgerEntry>), Error> {
+    let k = q::find(conn, &caller.contingent_scope()?, id)?.ok_or(Error::NotFound("contingent"))?;
+    let entries = crate::store::proposals::entries(conn, id)?;
+    if entries.iter().any(|e| e.client_reference.is_some()) {
+        audit::record(conn, Some(caller.user_id), "contingent.ledger.read", "contingent", Some(id), "")?;
+    }
+    Ok((k, entries))
+}

@@ -89,6 +89,17 @@ async fn the_whole_way_from_proposal_to_lease(app: TestApp) {
         let mut c = app.db.get().unwrap();
         let ledger = uitstroomtafel::store::proposals::ledger(&mut c, k as i32).unwrap();
         assert_eq!(ledger, vec![(1, "plaatsing".to_string(), Some(id as i32))]);
+        drop(c);
+        // The municipality of the contingent (or the coordinator) reads how it was used.
+        let (s, l) = app.get(&format!("/api/v1/contingents/{k}/ledger"), &t.coord).await;
+        assert_eq!(s, 200);
+        let entries = l["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!((entries[0]["change"].as_i64(), entries[0]["reason"].as_str()), (Some(1), Some("plaatsing")));
+        assert_eq!(entries[0]["client_reference"], seen["client"]["reference"]);
+        let sum: i64 = entries.iter().map(|e| e["change"].as_i64().unwrap()).sum();
+        assert_eq!(l["contingent"]["used"].as_i64().unwrap(), sum, "used is the sum of the ledger (the demo starts at zero)");
+        assert_eq!(app.get(&format!("/api/v1/contingents/{k}/ledger"), &t.prov).await.0, 403, "a provider has no contingents");
     }
     // Who heard what.
     let kinds = |v: &Value| v.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_string()).collect::<Vec<_>>();

@@ -98,3 +98,43 @@ pub async fn set_cap(
     let c = state.db.run(move |conn| wf::set_cap(conn, &caller, id, cap)).await?;
     Ok(HttpResponse::Ok().json(ContingentView::from(c)))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerEntryView {
+    /// +1: a placement used a place; -1: a place came back.
+    pub change: i32,
+    pub reason: String,
+    pub proposal_id: Option<i32>,
+    pub at: chrono::NaiveDateTime,
+    pub client_reference: Option<String>,
+    /// Where the dwelling lies: not always the contingent's own municipality.
+    pub dwelling_municipality: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerView {
+    pub contingent: ContingentView,
+    pub entries: Vec<LedgerEntryView>,
+}
+
+/// How a contingent was used: every booking, oldest first. `used` is their sum.
+#[utoipa::path(tag = "contingents", responses((status = 200, body = LedgerView), (status = 404, body = Problem)))]
+#[get("/contingents/{id}/ledger")]
+pub async fn ledger(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let (k, entries) = state.db.run(move |c| wf::ledger(c, &caller, id)).await?;
+    Ok(HttpResponse::Ok().json(LedgerView {
+        contingent: ContingentView::from(k),
+        entries: entries
+            .into_iter()
+            .map(|e| LedgerEntryView {
+                change: e.change,
+                reason: e.reason,
+                proposal_id: e.proposal_id,
+                at: e.created_at,
+                client_reference: e.client_reference,
+                dwelling_municipality: e.dwelling_municipality,
+            })
+            .collect(),
+    }))
+}
