@@ -8,6 +8,7 @@ pub(crate) mod kinds;
 mod place;
 mod policy;
 mod proposal;
+pub mod responsibility;
 mod roles;
 
 pub use client::ClientFields;
