@@ -11,6 +11,7 @@ pub mod municipalities;
 pub mod notifications;
 pub mod organisations;
 pub mod proposals;
+pub mod responsibility;
 pub mod rounds;
 pub mod rows;
 pub mod schema;

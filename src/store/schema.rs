@@ -273,6 +273,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    lt_requests (id) {
+        id -> Integer,
+        client_id -> Integer,
+        wish_municipality -> Text,
+        requested_by -> Integer,
+        requested_on -> Date,
+        assessed -> Bool,
+        social_network -> Bool,
+        work_or_school -> Bool,
+        treatment -> Bool,
+        safety_risk_at_origin -> Bool,
+        specific_facilities -> Bool,
+        wish_agrees -> Nullable<Bool>,
+        regioadviseur -> Nullable<Text>,
+        geschillencommissie -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(organisations -> regions (region_id));
 diesel::joinable!(users -> organisations (organisation_id));
@@ -305,4 +324,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     notification_preferences,
     contingent_ledger,
+    lt_requests,
 );

@@ -27,7 +27,7 @@ pub struct AppState {
 /// The API handlers, registered once for the server and once for the OpenAPI document,
 /// so the document always matches what is served.
 fn api_v1(cfg: &mut ServiceConfig) {
-    use api::{clients, contingents, dwellings, notifications, proposals, register, rounds};
+    use api::{clients, contingents, dwellings, notifications, proposals, register, responsibility, rounds};
     cfg.service(register::me)
         .service(register::create_token)
         .service(register::locate)
@@ -53,6 +53,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(clients::resume)
         .service(clients::withdraw)
         .service(clients::urgency)
+        .service(responsibility::request)
+        .service(responsibility::assess)
+        .service(responsibility::settle)
+        .service(responsibility::get)
         .service(contingents::list)
         .service(contingents::create)
         .service(contingents::get)

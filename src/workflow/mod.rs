@@ -10,6 +10,7 @@ pub mod dwellings;
 pub mod notifications;
 pub mod proposals;
 pub mod register;
+pub mod responsibility;
 pub mod rounds;
 
 pub use access::Caller;

@@ -14,5 +14,6 @@ mod notify;
 mod pages;
 mod proposals;
 mod register;
+mod responsibility;
 mod rounds;
 mod validation;

@@ -7,6 +7,7 @@ pub mod dwellings;
 pub mod notifications;
 pub mod proposals;
 pub mod register;
+pub mod responsibility;
 pub mod rounds;
 
 use crate::workflow::{Page, Paged};

@@ -1,0 +1,1 @@
+DROP TABLE lt_requests;
