@@ -15,6 +15,11 @@ pub struct RegionPolicy {
     /// The Dutch one-offer rule off: a client who declines a fitting offer keeps their
     /// urgency. With the rule on (the default) they fall back to regular.
     pub keep_urgency_after_declining: bool,
+    /// Whether an omklap placement counts against the contingent of the client's binding
+    /// municipality when the lease flips to the client.
+    pub omklap_counts_at_flip: bool,
+    /// Days before a planned flip that the provider and corporation are reminded.
+    pub flip_reminder_days: i64,
 }
 
 impl Default for RegionPolicy {
@@ -25,6 +30,8 @@ impl Default for RegionPolicy {
             intensive_support_max_km: 15.0,
             stall_days: 7,
             keep_urgency_after_declining: false,
+            omklap_counts_at_flip: true,
+            flip_reminder_days: 14,
         }
     }
 }

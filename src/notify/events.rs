@@ -17,6 +17,7 @@ crate::domain::text_enum! {
         ClientWaitingLong => "client_waiting_long", "cliënt wacht te lang";
         OfferDeadlineNear => "offer_deadline_near", "reactietermijn loopt af";
         ProposalStalled => "proposal_stalled", "voorstel ligt stil";
+        FlipNear => "flip_near", "omklap nadert";
     }
 }
 
@@ -54,6 +55,7 @@ impl EventKind {
             EventKind::ClientWaitingLong => &[Coordinator, Municipality],
             EventKind::OfferDeadlineNear => &[Corporation, Provider],
             EventKind::ProposalStalled => &[Coordinator, Corporation, Provider],
+            EventKind::FlipNear => &[Corporation, Provider],
         }
     }
 

@@ -120,3 +120,15 @@ pub fn is_published(conn: &mut Conn, id: i32) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(dwellings::table.filter(dwellings::id.eq(id)).filter(dwellings::status.eq("published"))))
         .get_result(conn)
 }
+
+/// After the flip the dwelling is the client's own rental: it leaves the omklap pool.
+pub fn leave_omklap_pool(conn: &mut Conn, id: i32) -> QueryResult<usize> {
+    diesel::update(dwellings::table.filter(dwellings::id.eq(id)).filter(dwellings::kind.eq("omklap")))
+        .set((
+            dwellings::kind.eq("contingent"),
+            dwellings::omklap_provider_id.eq(None::<i32>),
+            dwellings::version.eq(dwellings::version + 1),
+            dwellings::updated_at.eq(super::now()),
+        ))
+        .execute(conn)
+}

@@ -190,3 +190,55 @@ pub fn stalled(conn: &mut Conn, before: chrono::NaiveDateTime) -> QueryResult<Ve
 pub fn mark_stall_warned(conn: &mut Conn, id: i32, status: &str) -> QueryResult<usize> {
     diesel::update(proposals::table.find(id)).set(proposals::stall_warned_status.eq(status)).execute(conn)
 }
+
+/// The omklap plan and flip of a placement: (conditions, planned, flipped).
+pub fn flip_state(conn: &mut Conn, id: i32) -> QueryResult<(Option<String>, Option<NaiveDate>, Option<NaiveDate>)> {
+    proposals::table.find(id).select((proposals::flip_conditions, proposals::planned_flip_on, proposals::flipped_on)).first(conn)
+}
+
+pub fn plan_flip(conn: &mut Conn, id: i32, conditions: &str, planned: NaiveDate) -> QueryResult<usize> {
+    diesel::update(proposals::table.find(id))
+        .set((
+            proposals::flip_conditions.eq(conditions),
+            proposals::planned_flip_on.eq(planned),
+            proposals::flip_reminded_on.eq(None::<NaiveDate>),
+        ))
+        .execute(conn)
+}
+
+/// Records the flip once; false when it was recorded already.
+pub fn record_flip(conn: &mut Conn, id: i32, on: NaiveDate) -> QueryResult<bool> {
+    let n = diesel::update(proposals::table.filter(proposals::id.eq(id)).filter(proposals::flipped_on.is_null()))
+        .set(proposals::flipped_on.eq(on))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Placements with a planned flip on or before `until` that are neither flipped nor reminded.
+pub fn flips_to_remind(conn: &mut Conn, until: NaiveDate) -> QueryResult<Vec<(i32, i32, i32, NaiveDate)>> {
+    let rows: Vec<(i32, i32, i32, Option<NaiveDate>)> = proposals::table
+        .filter(proposals::status.eq("placed"))
+        .filter(proposals::planned_flip_on.le(until))
+        .filter(proposals::flipped_on.is_null())
+        .filter(proposals::flip_reminded_on.is_null())
+        .select((proposals::id, proposals::client_id, proposals::dwelling_id, proposals::planned_flip_on))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(a, b, c, d)| Some((a, b, c, d?))).collect())
+}
+
+pub fn mark_flip_reminded(conn: &mut Conn, id: i32, on: NaiveDate) -> QueryResult<usize> {
+    diesel::update(proposals::table.find(id)).set(proposals::flip_reminded_on.eq(on)).execute(conn)
+}
+
+/// The region's contingent for a binding municipality and corporation on a day.
+pub fn contingent_on(conn: &mut Conn, region_id: i32, municipality: &str, corporation_id: i32, day: NaiveDate) -> QueryResult<Option<i32>> {
+    contingents::table
+        .filter(contingents::region_id.eq(region_id))
+        .filter(contingents::municipality_code.eq(municipality))
+        .filter(contingents::corporation_id.eq(corporation_id))
+        .filter(contingents::period_start.le(day))
+        .filter(contingents::period_end.gt(day))
+        .select(contingents::id)
+        .first(conn)
+        .optional()
+}

@@ -39,6 +39,9 @@ pub struct ProposalRow {
     pub contingent_id: Option<i32>,
     pub reason_note: Option<String>,
     pub offer_deadline: Option<NaiveDate>,
+    pub flip_conditions: Option<String>,
+    pub planned_flip_on: Option<NaiveDate>,
+    pub flipped_on: Option<NaiveDate>,
 }
 
 /// Marks rounds that have run longer than `stale_before` allows as failed: a service that

@@ -195,6 +195,10 @@ diesel::table! {
         offer_deadline -> Nullable<Date>,
         deadline_warned_on -> Nullable<Date>,
         stall_warned_status -> Nullable<Text>,
+        flip_conditions -> Nullable<Text>,
+        planned_flip_on -> Nullable<Date>,
+        flip_reminded_on -> Nullable<Date>,
+        flipped_on -> Nullable<Date>,
     }
 }
 

@@ -76,7 +76,9 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(proposals::offer)
         .service(proposals::accept)
         .service(proposals::decline)
-        .service(proposals::lease);
+        .service(proposals::lease)
+        .service(proposals::plan_flip)
+        .service(proposals::flip);
 }
 
 #[derive(utoipa::OpenApi)]

@@ -68,7 +68,8 @@ impl From<Vec<FieldError>> for Error {
 }
 
 /// The periodic work of the table, one pass at `now`: offers past their deadline expire,
-/// providers are warned of deadlines near, stalled proposals are reported, expired
+/// providers are warned of deadlines near, stalled proposals and planned flips are
+/// reported, expired
 /// sessions are removed, then the
 /// notification worker reports long
 /// waits, writes digests and sends due mails.
@@ -82,6 +83,7 @@ pub fn sweep(
     let expired = proposals::expire_overdue(conn, today_at(now), now)?;
     proposals::warn_deadlines(conn, today_at(now), now)?;
     proposals::alert_stalls(conn, now)?;
+    proposals::remind_flips(conn, today_at(now), now)?;
     crate::store::sessions::delete_expired(conn, now)?;
     let report = crate::notify::worker::run_once(conn, mailer, cfg, public_url, now)?;
     Ok((expired, report))

@@ -382,3 +382,120 @@ pub fn alert_stalls(conn: &mut Conn, now: chrono::NaiveDateTime) -> Result<usize
     }
     Ok(n)
 }
+
+/// A placement in an omklap dwelling, with the caller's right to see it.
+fn omklap_placement(conn: &mut Conn, caller: &Caller, id: i32) -> Result<(ProposalRow, Client, Dwelling), Error> {
+    let p = q::find(conn, &scope(caller)?, id)?.ok_or(Error::NotFound("proposal"))?;
+    let (c, d) = parts(conn, caller, &p)?;
+    let was_omklap = serde_json::from_str::<serde_json::Value>(&p.explanation)
+        .ok()
+        .and_then(|e| e["dwelling"]["kind"].as_str().map(|k| k == "omklap"))
+        .unwrap_or(false);
+    if p.status != "placed" || !(d.kind == "omklap" || was_omklap) {
+        return Err(Error::Transition {
+            entity: "proposal",
+            action: "omklap",
+            from: p.status.clone(),
+            why: "alleen een plaatsing in een omklapwoning heeft een omklap".into(),
+        });
+    }
+    Ok((p, c, d))
+}
+
+/// The provider (the main tenant) records the flip conditions and the planned date.
+pub fn plan_flip(conn: &mut Conn, caller: &Caller, id: i32, conditions: &str, planned: NaiveDate, today: NaiveDate) -> Result<(), Error> {
+    caller.allow(Capability::AnswerOffers)?;
+    let conditions = crate::domain::parse_text("conditions", conditions, 1000)?;
+    if planned <= today {
+        return Err(Error::invalid("planned_flip_on", "in_future", "de geplande omklapdatum ligt na vandaag"));
+    }
+    let (p, ..) = omklap_placement(conn, caller, id)?;
+    if q::flip_state(conn, p.id)?.2.is_some() {
+        return Err(Error::Transition {
+            entity: "proposal",
+            action: "plan_flip",
+            from: "flipped".into(),
+            why: "de huur is al omgeklapt".into(),
+        });
+    }
+    write_tx(conn, |conn| {
+        q::plan_flip(conn, p.id, &conditions, planned)?;
+        audit::record(conn, Some(caller.user_id), "omklap.plan", "proposal", Some(p.id), &planned.to_string())?;
+        Ok(())
+    })
+}
+
+/// The corporation records that the lease went over to the client: the dwelling leaves
+/// the omklap pool and, when the policy says so, the placement counts against the
+/// contingent of the client's binding municipality.
+pub fn record_flip(conn: &mut Conn, caller: &Caller, id: i32, flipped_on: NaiveDate, today: NaiveDate) -> Result<(), Error> {
+    caller.allow(Capability::OfferDwellings)?;
+    if flipped_on > today {
+        return Err(Error::invalid("flipped_on", "not_in_future", "leg de omklap vast als die gebeurd is"));
+    }
+    let (p, c, d) = omklap_placement(conn, caller, id)?;
+    let region = crate::store::organisations::find_region(conn, caller.region_id)?;
+    let policy = crate::domain::RegionPolicy::from_json(&region.policy);
+    write_tx(conn, |conn| {
+        if !q::record_flip(conn, p.id, flipped_on)? {
+            return Err(Error::Transition {
+                entity: "proposal",
+                action: "flip",
+                from: "flipped".into(),
+                why: "de huur is al omgeklapt".into(),
+            });
+        }
+        dwellings::leave_omklap_pool(conn, d.id)?;
+        if policy.omklap_counts_at_flip {
+            if let Some(k) = q::contingent_on(conn, caller.region_id, &c.binding_municipality, d.corporation_id, flipped_on)? {
+                q::book(conn, k, Some(p.id), 1, "omklap", Some(caller.user_id)).map_err(|e| {
+                    if crate::store::is_constraint_violation(&e) {
+                        Error::Conflict("het contingent is op: de omklap past er niet meer in".into())
+                    } else {
+                        e.into()
+                    }
+                })?;
+            }
+        }
+        audit::record(conn, Some(caller.user_id), "omklap.flip", "proposal", Some(p.id), &flipped_on.to_string())?;
+        Ok(())
+    })
+}
+
+/// Reminds the provider and the corporation of a planned flip, once, `flip_reminder_days`
+/// before it.
+pub fn remind_flips(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateTime) -> Result<usize, Error> {
+    let mut n = 0;
+    // The longest reminder period of any region bounds the query; each region's own
+    // period is applied per placement.
+    for (id, client_id, dwelling_id, planned) in q::flips_to_remind(conn, today + chrono::Duration::days(366))? {
+        let c = clients::by_id(conn, client_id)?;
+        let d = dwellings::by_id(conn, dwelling_id)?;
+        let org = crate::store::organisations::find_organisation(conn, c.provider_id)?.ok_or(Error::NotFound("organisation"))?;
+        let region = crate::store::organisations::find_region(conn, org.region_id)?;
+        let policy = crate::domain::RegionPolicy::from_json(&region.policy);
+        if planned > today + chrono::Duration::days(policy.flip_reminder_days) {
+            continue;
+        }
+        write_tx(conn, |conn| {
+            let event = Event {
+                kind: EventKind::FlipNear,
+                region_id: region.id,
+                title: format!(
+                    "Omklap van {} {} voor cliënt {} gepland op {}",
+                    d.street,
+                    d.house_number,
+                    c.reference,
+                    planned.format("%d-%m-%Y")
+                ),
+                link: format!("/api/v1/proposals/{id}"),
+                to: vec![Audience::Organisation(c.provider_id), Audience::Organisation(d.corporation_id)],
+            };
+            notify::emit_at(conn, &event, now)?;
+            q::mark_flip_reminded(conn, id, today)?;
+            Ok::<_, Error>(())
+        })?;
+        n += 1;
+    }
+    Ok(n)
+}

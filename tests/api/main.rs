@@ -11,6 +11,7 @@ mod constraints;
 mod contingents;
 mod dwellings;
 mod notify;
+mod omklap;
 mod pages;
 mod proposals;
 mod register;

@@ -8,7 +8,7 @@ use crate::web::extract::{ApiJson, Auth};
 use crate::web::AppState;
 use crate::workflow::proposals::{self as wf, Detail};
 use crate::workflow::{today, Caller};
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, put, web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -61,6 +61,11 @@ pub struct ProposalView {
     pub dwelling_id: i32,
     /// Unchanged longer than the region's stall interval (7 days by default).
     pub stalled: bool,
+    /// Omklap: the conditions for the lease to flip to the client, the planned and the
+    /// actual date.
+    pub flip_conditions: Option<String>,
+    pub planned_flip_on: Option<NaiveDate>,
+    pub flipped_on: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<ClientSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,6 +79,9 @@ pub struct ProposalView {
 fn base(p: &ProposalRow, stalled: bool) -> ProposalView {
     ProposalView {
         stalled,
+        flip_conditions: p.flip_conditions.clone(),
+        planned_flip_on: p.planned_flip_on,
+        flipped_on: p.flipped_on,
         id: p.id,
         round_id: p.round_id,
         status: p.status.clone(),
@@ -246,5 +254,59 @@ pub async fn lease(
 ) -> Result<HttpResponse, ApiError> {
     let (id, signed_on, c2) = (id.into_inner(), body.0.signed_on, caller.clone());
     let d = state.db.run(move |c| wf::sign_lease(c, &c2, id, signed_on, today())).await?;
+    Ok(HttpResponse::Ok().json(detail_view(&caller, d)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlipPlanInput {
+    /// When the lease flips to the client (e.g. a year without incidents, budget coaching).
+    pub conditions: String,
+    pub planned_flip_on: NaiveDate,
+}
+
+/// The provider (main tenant of an omklap dwelling) records the flip conditions and date.
+#[utoipa::path(tag = "proposals", request_body = FlipPlanInput, responses((status = 200, body = ProposalView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[put("/proposals/{id}/flip-plan")]
+pub async fn plan_flip(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<i32>,
+    body: ApiJson<FlipPlanInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, b, c2) = (id.into_inner(), body.0, caller.clone());
+    let d = state
+        .db
+        .run(move |c| {
+            wf::plan_flip(c, &c2, id, &b.conditions, b.planned_flip_on, today())?;
+            wf::get(c, &c2, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(detail_view(&caller, d)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlipInput {
+    pub flipped_on: NaiveDate,
+}
+
+/// The corporation records that the lease went over to the client.
+#[utoipa::path(tag = "proposals", request_body = FlipInput, responses((status = 200, body = ProposalView), (status = 409, body = Problem)))]
+#[post("/proposals/{id}/flip")]
+pub async fn flip(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<i32>,
+    body: ApiJson<FlipInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, on, c2) = (id.into_inner(), body.0.flipped_on, caller.clone());
+    let d = state
+        .db
+        .run(move |c| {
+            wf::record_flip(c, &c2, id, on, today())?;
+            wf::get(c, &c2, id)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(detail_view(&caller, d)))
 }
