@@ -2,6 +2,7 @@
 //! against a throw-away PostgreSQL.
 
 mod helpers;
+mod ledger;
 mod smtp;
 
 mod access;
