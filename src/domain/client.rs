@@ -17,7 +17,8 @@ text_enum! {
 
 impl ClientStatus {
     /// registered → ready → proposed → placed; ready ⇄ paused; a proposal that falls
-    /// through sends the client back to ready; anyone not yet placed can be withdrawn.
+    /// through sends the client back to ready, and so does a withdrawn placement; anyone
+    /// not yet placed can be withdrawn.
     pub fn may_become(self, next: ClientStatus) -> bool {
         use ClientStatus::*;
         matches!(
@@ -30,6 +31,7 @@ impl ClientStatus {
                 | (Paused, Registered)
                 | (Proposed, Ready)
                 | (Proposed, Placed)
+                | (Placed, Ready)
                 | (Registered | Ready | Paused | Proposed, Withdrawn)
         )
     }
@@ -289,6 +291,7 @@ mod tests {
         assert!(Ready.may_become(Paused));
         assert!(Paused.may_become(Ready));
         assert!(!Placed.may_become(Withdrawn));
+        assert!(Placed.may_become(Ready), "a withdrawn placement");
         assert!(!Withdrawn.may_become(Ready));
         assert!(!Registered.may_become(Placed));
     }

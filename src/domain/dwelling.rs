@@ -25,7 +25,8 @@ text_enum! {
 
 impl DwellingStatus {
     /// draft → published → reserved → let | withdrawn; a draft or a published dwelling
-    /// may also be withdrawn, and a reservation can fall through back to published.
+    /// may also be withdrawn, a reservation can fall through back to published, and a
+    /// withdrawn placement (lease dissolved before move-in) frees a let dwelling again.
     pub fn may_become(self, next: DwellingStatus) -> bool {
         use DwellingStatus::*;
         matches!(
@@ -234,7 +235,8 @@ mod tests {
         assert!(Draft.may_become(Published));
         assert!(Published.may_become(Withdrawn));
         assert!(!Draft.may_become(Let));
-        assert!(!Let.may_become(Published));
+        assert!(Let.may_become(Published), "a withdrawn placement");
+        assert!(!Let.may_become(Reserved));
         assert!(!Withdrawn.may_become(Published));
         assert!(!Published.may_become(Published));
     }

@@ -242,3 +242,38 @@ pub fn contingent_on(conn: &mut Conn, region_id: i32, municipality: &str, corpor
         .first(conn)
         .optional()
 }
+
+/// Marks a placement withdrawn, once; false when it was withdrawn already.
+pub fn withdraw_placement(conn: &mut Conn, id: i32, on: NaiveDate, reason: &str, note: Option<&str>) -> QueryResult<bool> {
+    let n = diesel::update(
+        proposals::table
+            .filter(proposals::id.eq(id))
+            .filter(proposals::status.eq("placed"))
+            .filter(proposals::placement_withdrawn_on.is_null()),
+    )
+    .set((
+        proposals::placement_withdrawn_on.eq(on),
+        proposals::reason.eq(reason),
+        proposals::reason_note.eq(note),
+        proposals::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn delete_lease(conn: &mut Conn, proposal_id: i32) -> QueryResult<usize> {
+    diesel::delete(leases::table.filter(leases::proposal_id.eq(proposal_id))).execute(conn)
+}
+
+/// What a proposal has booked on each contingent, net: (contingent, units).
+pub fn booked(conn: &mut Conn, proposal_id: i32) -> QueryResult<Vec<(i32, i32)>> {
+    let rows: Vec<(i32, i32)> = contingent_ledger::table
+        .filter(contingent_ledger::proposal_id.eq(proposal_id))
+        .select((contingent_ledger::contingent_id, contingent_ledger::change))
+        .load(conn)?;
+    let mut net: std::collections::BTreeMap<i32, i32> = Default::default();
+    for (k, c) in rows {
+        *net.entry(k).or_default() += c;
+    }
+    Ok(net.into_iter().filter(|(_, n)| *n != 0).collect())
+}

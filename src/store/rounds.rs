@@ -42,6 +42,7 @@ pub struct ProposalRow {
     pub flip_conditions: Option<String>,
     pub planned_flip_on: Option<NaiveDate>,
     pub flipped_on: Option<NaiveDate>,
+    pub placement_withdrawn_on: Option<NaiveDate>,
 }
 
 /// Marks rounds that have run longer than `stale_before` allows as failed: a service that

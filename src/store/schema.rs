@@ -199,6 +199,7 @@ diesel::table! {
         planned_flip_on -> Nullable<Date>,
         flip_reminded_on -> Nullable<Date>,
         flipped_on -> Nullable<Date>,
+        placement_withdrawn_on -> Nullable<Date>,
     }
 }
 

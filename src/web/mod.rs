@@ -78,7 +78,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(proposals::decline)
         .service(proposals::lease)
         .service(proposals::plan_flip)
-        .service(proposals::flip);
+        .service(proposals::flip)
+        .service(proposals::withdraw_placement);
 }
 
 #[derive(utoipa::OpenApi)]

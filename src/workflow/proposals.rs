@@ -499,3 +499,36 @@ pub fn remind_flips(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateTim
     }
     Ok(n)
 }
+
+/// The coordinator withdraws a placement (registered in error, or the lease dissolved
+/// before the client moved in): the lease is removed, the dwelling and the client are free
+/// again, and every contingent place the placement used is given back in the ledger.
+pub fn withdraw_placement(conn: &mut Conn, caller: &Caller, id: i32, reason: &Reason, today: NaiveDate) -> Result<Detail, Error> {
+    caller.allow(Capability::ReviewProposals)?;
+    let p = q::find(conn, &scope(caller)?, id)?.ok_or(Error::NotFound("proposal"))?;
+    if p.status != "placed" || p.placement_withdrawn_on.is_some() || p.flipped_on.is_some() {
+        return Err(Error::Transition {
+            entity: "proposal",
+            action: "withdraw_placement",
+            from: p.status.clone(),
+            why: "alleen een plaatsing die nog geldt (en niet is omgeklapt) kan worden ingetrokken".into(),
+        });
+    }
+    let (c, d) = parts(conn, caller, &p)?;
+    write_tx(conn, |conn| {
+        if !q::withdraw_placement(conn, id, today, reason.code.as_str(), reason.note.as_deref())? {
+            return Err(Error::Conflict("deze plaatsing is intussen al ingetrokken".into()));
+        }
+        q::delete_lease(conn, id)?;
+        dwelling_to(conn, &d, "let", "published")?;
+        client_to(conn, &c, "placed", "ready")?;
+        for (k, units) in q::booked(conn, id)? {
+            for _ in 0..units {
+                q::book(conn, k, Some(id), -1, "plaatsing ingetrokken", Some(caller.user_id))?;
+            }
+        }
+        audit::record(conn, Some(caller.user_id), "proposal.placement_withdrawn", "proposal", Some(id), reason.code.as_str())?;
+        Ok::<_, Error>(())
+    })?;
+    get(conn, caller, id)
+}

@@ -341,7 +341,48 @@ async fn declining_keeps_urgency_where_the_policy_says_so(app: TestApp) {
     assert_eq!(app.get(&format!("/api/v1/clients/{cid}"), &t.prov).await.1["urgency"], before, "the policy keeps it");
 }
 
+/// Withdrawing a placement gives its contingent place back, through the ledger.
+async fn a_withdrawn_placement_gives_the_place_back(app: TestApp) {
+    let t = tokens(&app).await;
+    let ps = round(&app, &t).await;
+    let p = ours(&app, &t, &ps, true).await.unwrap();
+    let (id, did, cid, k) = (
+        p["id"].as_i64().unwrap(),
+        p["dwelling_id"].as_i64().unwrap(),
+        p["client_id"].as_i64().unwrap(),
+        p["contingent_id"].as_i64().unwrap(),
+    );
+    let used = |l: &Value| l["contingent"]["used"].as_i64().unwrap();
+    let (_, before) = app.get(&format!("/api/v1/contingents/{k}/ledger"), &t.coord).await;
+    step(&app, &t.coord, id, "approve", json!(null)).await;
+    step(&app, &t.corp, id, "offer", json!(null)).await;
+    step(&app, &t.prov, id, "accept", json!(null)).await;
+    assert_eq!(step(&app, &t.coord, id, "withdraw-placement", json!({"reason": "other", "note": "x"})).await.0, 409, "not placed yet");
+    step(&app, &t.corp, id, "lease", json!({"signed_on": today().to_string()})).await;
+    assert_eq!(step(&app, &t.prov, id, "withdraw-placement", json!({"reason": "client_not_ready"})).await.0, 403);
+    let (s, v) = step(&app, &t.coord, id, "withdraw-placement", json!({"reason": "client_not_ready"})).await;
+    assert_eq!((s, v["placement_withdrawn_on"].as_str()), (200, Some(today().to_string().as_str())), "{v}");
+    assert_eq!(app.get(&format!("/api/v1/dwellings/{did}"), &t.corp).await.1["status"], "published");
+    assert_eq!(app.get(&format!("/api/v1/clients/{cid}"), &t.prov).await.1["status"], "ready");
+    let (_, after) = app.get(&format!("/api/v1/contingents/{k}/ledger"), &t.coord).await;
+    assert_eq!(used(&after), used(&before), "the place is back");
+    let changes: Vec<(i64, String)> = after["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["change"].as_i64().unwrap(), e["reason"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(changes, vec![(1, "plaatsing".to_string()), (-1, "plaatsing ingetrokken".to_string())]);
+    assert_eq!(step(&app, &t.coord, id, "withdraw-placement", json!({"reason": "client_not_ready"})).await.0, 409, "once");
+    // The dwelling can be let again: the lease is gone.
+    let mut c = app.db.get().unwrap();
+    use diesel::prelude::*;
+    let leases: i64 = uitstroomtafel::store::schema::leases::table.count().get_result(&mut *c).unwrap();
+    assert_eq!(leases, 0);
+}
+
 crate::on_both_backends!(
+    a_withdrawn_placement_gives_the_place_back,
     declining_keeps_urgency_where_the_policy_says_so,
     stalled_proposals_are_flagged_and_reported,
     an_offer_past_its_deadline_expires,

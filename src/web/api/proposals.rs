@@ -66,6 +66,8 @@ pub struct ProposalView {
     pub flip_conditions: Option<String>,
     pub planned_flip_on: Option<NaiveDate>,
     pub flipped_on: Option<NaiveDate>,
+    /// Set when the coordinator withdrew the placement.
+    pub placement_withdrawn_on: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<ClientSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,6 +84,7 @@ fn base(p: &ProposalRow, stalled: bool) -> ProposalView {
         flip_conditions: p.flip_conditions.clone(),
         planned_flip_on: p.planned_flip_on,
         flipped_on: p.flipped_on,
+        placement_withdrawn_on: p.placement_withdrawn_on,
         id: p.id,
         round_id: p.round_id,
         status: p.status.clone(),
@@ -240,6 +243,20 @@ pub async fn decline(
     body: ApiJson<ReasonInput>,
 ) -> Result<HttpResponse, ApiError> {
     with_reason(state, caller, id.into_inner(), body.0, wf::decline).await
+}
+
+/// The coordinator withdraws a placement, with a reason: the lease goes, the dwelling and
+/// the client are free, the contingent gets its place back.
+#[utoipa::path(tag = "proposals", request_body = ReasonInput, responses((status = 200, body = ProposalView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/proposals/{id}/withdraw-placement")]
+pub async fn withdraw_placement(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<i32>,
+    body: ApiJson<ReasonInput>,
+) -> Result<HttpResponse, ApiError> {
+    with_reason(state, caller, id.into_inner(), body.0, |c, caller, id, reason| wf::withdraw_placement(c, caller, id, reason, today()))
+        .await
 }
 
 /// The corporation records the signed lease: the dwelling is let, the client placed, the
