@@ -38,6 +38,7 @@ impl DwellingStatus {
                 | (Reserved, Let)
                 | (Reserved, Published)
                 | (Reserved, Withdrawn)
+                | (Let, Published)
         )
     }
 
