@@ -20,6 +20,10 @@ pub struct RegionPolicy {
     pub omklap_counts_at_flip: bool,
     /// Days before a planned flip that the provider and corporation are reminded.
     pub flip_reminder_days: i64,
+    /// Working days an offer stays open.
+    pub offer_working_days: u32,
+    /// Review reasons this region does not use (`other` always stays).
+    pub disabled_reasons: Vec<String>,
 }
 
 impl Default for RegionPolicy {
@@ -32,6 +36,8 @@ impl Default for RegionPolicy {
             keep_urgency_after_declining: false,
             omklap_counts_at_flip: true,
             flip_reminder_days: 14,
+            offer_working_days: 10,
+            disabled_reasons: vec![],
         }
     }
 }
@@ -41,6 +47,19 @@ impl RegionPolicy {
     /// older policy keeps working.
     pub fn from_json(raw: &str) -> RegionPolicy {
         serde_json::from_str(raw).unwrap_or_default()
+    }
+
+    /// Refuses a review reason the region switched off.
+    pub fn allows_reason(&self, reason: &super::Reason) -> Result<(), super::FieldError> {
+        let code = reason.code.as_str();
+        if code != "other" && self.disabled_reasons.iter().any(|d| d == code) {
+            return Err(super::FieldError::new(
+                "reason",
+                "not_enabled",
+                format!("deze uitstroomtafel gebruikt de reden '{}' niet", reason.code.label()),
+            ));
+        }
+        Ok(())
     }
 
     /// Whether a contingent with `cap` and `remaining` has reached the alert level.

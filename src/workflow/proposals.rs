@@ -14,9 +14,6 @@ use crate::store::rows::{Client, Dwelling};
 use crate::store::{audit, clients, dwellings, write_tx, Conn};
 use chrono::{Datelike, NaiveDate, Weekday};
 
-/// Working days an offer stays open.
-pub const OFFER_WORKING_DAYS: u32 = 10;
-
 /// The day an offer made on `from` lapses: `days` working days later.
 pub fn add_working_days(from: NaiveDate, days: u32) -> NaiveDate {
     let mut d = from;
@@ -98,6 +95,10 @@ fn step(
     then: impl FnOnce(&mut Conn, &ProposalRow, &Client, &Dwelling) -> Result<(), Error>,
 ) -> Result<Detail, Error> {
     caller.allow(cap)?;
+    if let Some(r) = reason {
+        let region = crate::store::organisations::find_region(conn, caller.region_id)?;
+        crate::domain::RegionPolicy::from_json(&region.policy).allows_reason(r)?;
+    }
     let p = q::find(conn, &scope(caller)?, id)?.ok_or(Error::NotFound("proposal"))?;
     let from = ProposalStatus::parse("status", &p.status)?;
     if !from.may_become(to) {
@@ -170,9 +171,10 @@ pub fn reject(conn: &mut Conn, caller: &Caller, id: i32, reason: &Reason) -> Res
     })
 }
 
-/// The corporation makes the offer; it lapses after ten working days.
+/// The corporation makes the offer; it lapses after the policy's working days (10).
 pub fn offer(conn: &mut Conn, caller: &Caller, id: i32, today: NaiveDate) -> Result<Detail, Error> {
-    let deadline = add_working_days(today, OFFER_WORKING_DAYS);
+    let region = crate::store::organisations::find_region(conn, caller.region_id)?;
+    let deadline = add_working_days(today, crate::domain::RegionPolicy::from_json(&region.policy).offer_working_days);
     step(conn, caller, id, Capability::OfferDwellings, ProposalStatus::Offered, None, Some(deadline), |_, _, _, _| Ok(()))
 }
 
@@ -505,6 +507,8 @@ pub fn remind_flips(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateTim
 /// again, and every contingent place the placement used is given back in the ledger.
 pub fn withdraw_placement(conn: &mut Conn, caller: &Caller, id: i32, reason: &Reason, today: NaiveDate) -> Result<Detail, Error> {
     caller.allow(Capability::ReviewProposals)?;
+    let region = crate::store::organisations::find_region(conn, caller.region_id)?;
+    crate::domain::RegionPolicy::from_json(&region.policy).allows_reason(reason)?;
     let p = q::find(conn, &scope(caller)?, id)?.ok_or(Error::NotFound("proposal"))?;
     if p.status != "placed" || p.placement_withdrawn_on.is_some() || p.flipped_on.is_some() {
         return Err(Error::Transition {

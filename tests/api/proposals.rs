@@ -3,7 +3,7 @@
 
 use crate::helpers::TestApp;
 use serde_json::{json, Value};
-use uitstroomtafel::workflow::proposals::{add_working_days, OFFER_WORKING_DAYS};
+use uitstroomtafel::workflow::proposals::add_working_days;
 use uitstroomtafel::workflow::today;
 
 struct Tokens {
@@ -72,7 +72,7 @@ async fn the_whole_way_from_proposal_to_lease(app: TestApp) {
 
     let (s, v) = step(&app, &t.corp, id, "offer", json!(null)).await;
     assert_eq!((s, v["status"].as_str()), (200, Some("offered")));
-    assert_eq!(v["offer_deadline"], add_working_days(today(), OFFER_WORKING_DAYS).to_string());
+    assert_eq!(v["offer_deadline"], add_working_days(today(), 10).to_string(), "ten working days by default");
     let (s, v) = step(&app, &t.prov, id, "accept", json!(null)).await;
     assert_eq!((s, v["status"].as_str()), (200, Some("accepted")));
 
@@ -137,6 +137,15 @@ async fn refusals_on_the_way(app: TestApp) {
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("note")));
     let (s, e) = step(&app, &t.coord, id, "reject", json!({"reason": "te duur"})).await;
     assert_eq!((s, e["errors"][0]["rule"].as_str()), (422, Some("one_of")));
+    // The region's own list: a reason it switched off is refused.
+    {
+        use diesel::prelude::*;
+        use uitstroomtafel::store::schema::regions;
+        let mut c = app.db.get().unwrap();
+        diesel::update(regions::table).set(regions::policy.eq(r#"{"disabled_reasons": ["client_not_ready"]}"#)).execute(&mut *c).unwrap();
+    }
+    let (s, e) = step(&app, &t.coord, id, "reject", json!({"reason": "client_not_ready"})).await;
+    assert_eq!((s, e["errors"][0]["rule"].as_str()), (422, Some("not_enabled")));
     assert_eq!(step(&app, &t.coord, id, "approve", json!(null)).await.0, 200);
     assert_eq!(step(&app, &t.coord, id, "approve", json!(null)).await.0, 409, "approved twice");
     assert_eq!(step(&app, &t.prov, id, "accept", json!(null)).await.0, 409, "accept before the offer");
