@@ -113,7 +113,19 @@ fn step(
     write_tx(conn, |conn| {
         let reason_parts = reason.map(|r| (r.code.as_str(), r.note.as_deref()));
         let deadline = deadline.or(p.offer_deadline);
-        if !q::set_status(conn, id, from.as_str(), to.as_str(), reason_parts, deadline)? {
+        let moved = q::set_status(conn, id, from.as_str(), to.as_str(), reason_parts, deadline).map_err(|e| {
+            if crate::store::is_constraint_violation(&e) {
+                // The one-live-proposal index: another proposal for this dwelling or client
+                // was approved a moment ago.
+                Error::Conflict(format!(
+                    "de woning {} {} of cliënt {} is intussen in een ander goedgekeurd voorstel opgenomen; dit voorstel kan niet meer door",
+                    dwelling.street, dwelling.house_number, client.reference
+                ))
+            } else {
+                e.into()
+            }
+        })?;
+        if !moved {
             return Err(Error::Conflict("dit voorstel is intussen door iemand anders behandeld; laad het opnieuw".into()));
         }
         then(conn, &p, &client, &dwelling)?;
@@ -125,15 +137,17 @@ fn step(
 }
 
 fn dwelling_to(conn: &mut Conn, d: &Dwelling, from: &str, to: &str) -> Result<(), Error> {
-    dwellings::set_status(conn, d.id, from, to)?
-        .map(|_| ())
-        .ok_or_else(|| Error::Conflict(format!("de woning {} {} is niet meer {}", d.street, d.house_number, from)))
+    dwellings::set_status(conn, d.id, from, to)?.map(|_| ()).ok_or_else(|| {
+        let label = crate::domain::DwellingStatus::parse("status", from).map(|s| s.label()).unwrap_or(from);
+        Error::Conflict(format!("de woning {} {} is niet meer {label}", d.street, d.house_number))
+    })
 }
 
 fn client_to(conn: &mut Conn, c: &Client, from: &str, to: &str) -> Result<(), Error> {
-    clients::set_status(conn, c.id, from, to, c.ready_since, None)?
-        .map(|_| ())
-        .ok_or_else(|| Error::Conflict(format!("cliënt {} is niet meer {}", c.reference, from)))
+    clients::set_status(conn, c.id, from, to, c.ready_since, None)?.map(|_| ()).ok_or_else(|| {
+        let label = crate::domain::ClientStatus::parse("status", from).map(|s| s.label()).unwrap_or(from);
+        Error::Conflict(format!("cliënt {} is niet meer {label}", c.reference))
+    })
 }
 
 fn event(caller: &Caller, kind: EventKind, title: String, id: i32, to: Vec<Audience>) -> Event {

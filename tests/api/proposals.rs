@@ -390,7 +390,51 @@ async fn a_withdrawn_placement_gives_the_place_back(app: TestApp) {
     assert_eq!(leases, 0);
 }
 
+/// Two proposals for the same dwelling (conflicting), approved by two coordinators at
+/// once: exactly one succeeds and the other is told the dwelling is gone. Five times.
+async fn conflicting_approvals_one_wins(app: TestApp) {
+    use crate::helpers::{client_body, dwelling_body};
+    let t = tokens(&app).await;
+    let coord2 = app.token("coordinator").await;
+    for _ in 0..5 {
+        let (_, d) = app.post("/api/v1/dwellings", &t.corp, &dwelling_body()).await;
+        let did = d["id"].as_i64().unwrap() as i32;
+        app.post(&format!("/api/v1/dwellings/{did}/publish"), &t.corp, &json!(null)).await;
+        let mut clients = Vec::new();
+        for _ in 0..2 {
+            let (_, c) = app.post("/api/v1/clients", &t.prov, &client_body()).await;
+            let cid = c["id"].as_i64().unwrap() as i32;
+            app.post(&format!("/api/v1/clients/{cid}/ready"), &t.prov, &json!({"ready_since": today().to_string()})).await;
+            clients.push(cid);
+        }
+        let ids: Vec<i64> = tokio::task::block_in_place(|| {
+            let mut c = app.db.get().unwrap();
+            let region =
+                uitstroomtafel::store::organisations::find_region_by_code(&mut c, uitstroomtafel::demo::REGION_CODE).unwrap().unwrap().id;
+            let user = uitstroomtafel::store::organisations::find_user_by_name(&mut c, "coordinator").unwrap().unwrap().id;
+            let round = uitstroomtafel::store::rounds::start(&mut c, region, user, today()).unwrap();
+            uitstroomtafel::store::rounds::finish(&mut c, round, "done", "{}").unwrap();
+            clients
+                .iter()
+                .map(|&cid| {
+                    uitstroomtafel::store::clients::set_status(&mut c, cid, "ready", "proposed", Some(today()), None).unwrap();
+                    i64::from(uitstroomtafel::store::rounds::insert_proposal(&mut c, round, cid, did, 0, 0, "{}", None).unwrap())
+                })
+                .collect()
+        });
+        let (a, b) =
+            tokio::join!(step(&app, &t.coord, ids[0], "approve", json!(null)), step(&app, &coord2, ids[1], "approve", json!(null)));
+        let mut codes = [a.0, b.0];
+        codes.sort();
+        assert_eq!(codes, [200, 409], "{a:?} {b:?}");
+        let loser = if a.0 == 409 { a.1 } else { b.1 };
+        assert!(loser["detail"].as_str().unwrap().contains("niet meer"), "told what happened: {loser}");
+        assert!(!loser["detail"].as_str().unwrap().contains("huidige stand"), "not the generic message: {loser}");
+    }
+}
+
 crate::on_both_backends!(
+    conflicting_approvals_one_wins,
     a_withdrawn_placement_gives_the_place_back,
     declining_keeps_urgency_where_the_policy_says_so,
     stalled_proposals_are_flagged_and_reported,
