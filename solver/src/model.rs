@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// A point, WGS84.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct Point {
+    /// Latitude, WGS84.
     pub lat: f64,
+    /// Longitude, WGS84.
     pub lon: f64,
 }
 
@@ -26,15 +28,20 @@ impl Point {
     }
 }
 
+/// Priority class from the urgentieregeling.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
+    /// Tier 0.
     Urgent,
+    /// Tier 1.
     Priority,
+    /// Tier 2.
     Regular,
 }
 
 impl Urgency {
+    /// Priority tier, 0 the highest.
     pub fn tier(self) -> u32 {
         match self {
             Urgency::Urgent => 0,
@@ -44,25 +51,35 @@ impl Urgency {
     }
 }
 
+/// Ambulant support after outflow.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Support {
+    /// Light support.
     Light,
+    /// Moderate support.
     Moderate,
+    /// Intensive support, 24/7 call-out.
     Intensive,
 }
 
+/// How a dwelling is offered.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    /// A regular social rental under a contingent.
     Contingent,
+    /// Rented by a provider first; the lease flips to the client later.
     Omklap,
 }
 
+/// A circle the client must stay out of.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Zone {
+    /// Where it is.
     pub at: Point,
+    /// Radius in metres.
     pub radius_m: f64,
 }
 
@@ -70,51 +87,80 @@ pub struct Zone {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
+    /// Unique id within the round.
     pub id: String,
+    /// The pseudonymous reference, as shown to the table.
     pub reference: String,
+    /// The provider whose client this is.
     pub provider: String,
+    /// Year of birth.
     pub birth_year: i32,
+    /// People in the household.
     pub household_size: i32,
+    /// Full, and wanted by someone left unmatched.
     pub binding: String,
     /// An approved wish municipality.
     #[serde(default)]
     pub wish: Option<String>,
+    /// Priority class.
     pub urgency: Urgency,
+    /// Ambulant support after outflow.
     pub support: Support,
+    /// Ready to live on their own since.
     pub ready_since: NaiveDate,
+    /// Fewest rooms that fit.
     pub min_rooms: i32,
+    /// Highest monthly rent the client can pay, in cents.
     pub max_rent_cents: i64,
     #[serde(default)]
+    /// Needs a ground floor (or a lift).
     pub ground_floor: bool,
     #[serde(default)]
+    /// Needs (or the dwelling has) a lift.
     pub lift: bool,
     #[serde(default)]
+    /// Needs (or the dwelling is) wheelchair accessible.
     pub wheelchair: bool,
     #[serde(default)]
+    /// Places the client must stay away from.
     pub exclusion_zones: Vec<Zone>,
     /// Network and treatment anchors.
     #[serde(default)]
     pub anchors: Vec<Point>,
 }
 
+/// A dwelling as the matcher sees it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Dwelling {
+    /// Unique id within the round.
     pub id: String,
+    /// The corporation that lets it.
     pub corporation: String,
+    /// CBS code of its municipality.
     pub municipality: String,
+    /// Contingent or omklap dwelling.
     pub kind: Kind,
     #[serde(default)]
+    /// For an omklap dwelling: the provider that rents it.
     pub omklap_provider: Option<String>,
+    /// Where it is.
     pub at: Point,
+    /// Rooms, living room included.
     pub rooms: i32,
+    /// Largest household it suits.
     pub max_household: i32,
+    /// Monthly rent in cents.
     pub rent_cents: i64,
+    /// Floor; 0 is the ground floor.
     pub floor: i32,
     #[serde(default)]
+    /// Needs (or the dwelling has) a lift.
     pub lift: bool,
     #[serde(default)]
+    /// Needs (or the dwelling is) wheelchair accessible.
     pub wheelchair: bool,
+    /// First day it can be let.
     pub available_from: NaiveDate,
 }
 
@@ -122,16 +168,21 @@ pub struct Dwelling {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Contingent {
+    /// Unique id within the round.
     pub id: String,
+    /// CBS code of its municipality.
     pub municipality: String,
+    /// The corporation that lets it.
     pub corporation: String,
     /// Cap minus placements and open offers of the period.
     pub remaining: i64,
 }
 
+/// A care provider.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Provider {
+    /// Unique id within the round.
     pub id: String,
     /// Where the ambulant team starts from; intensive support must live near it.
     pub team_base: Point,
@@ -170,14 +221,20 @@ impl Default for Policy {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Round {
+    /// The day of the round.
     pub round_date: NaiveDate,
     #[serde(default)]
+    /// The region's rules.
     pub policy: Policy,
+    /// Clients ready for outflow.
     pub clients: Vec<Client>,
+    /// Published dwellings.
     pub dwellings: Vec<Dwelling>,
     #[serde(default)]
+    /// Contingents of the period.
     pub contingents: Vec<Contingent>,
     #[serde(default)]
+    /// Providers' team bases.
     pub providers: Vec<Provider>,
     /// Pairs rejected or declined before: never proposed again.
     #[serde(default)]
@@ -211,6 +268,7 @@ pub enum Rule {
     NotRejectedBefore,
 }
 
+/// Every rule, in order.
 pub const ALL_RULES: [Rule; 10] = [
     Rule::Available,
     Rule::Location,
@@ -282,11 +340,13 @@ pub struct Score {
 }
 
 impl Score {
+    /// The sum of the parts.
     pub fn total(&self) -> i64 {
         self.waiting + self.network + self.preferred_place + self.size_fit + self.rent_headroom
     }
 }
 
+/// The pair's score.
 pub fn score(r: &Round, c: &Client, d: &Dwelling) -> Score {
     let waited = (r.round_date - c.ready_since).num_days().clamp(0, 730);
     let network = c
@@ -314,6 +374,7 @@ pub fn tier(r: &Round, c: &Client) -> (u32, bool) {
 
 /// The matching problem of a round, with what explains it.
 pub struct Built {
+    /// The matching problem.
     pub graph: Graph,
     /// Per edge: the pair's score.
     pub scores: Vec<Score>,
@@ -397,6 +458,7 @@ pub fn build(r: &Round) -> Built {
 pub struct Alternative {
     /// The other dwelling (for a client) or the other client's reference (for a dwelling).
     pub with: String,
+    /// The pair's score.
     pub score: i64,
     /// Whether it was taken in this round, and by whom (reference or dwelling id).
     pub taken_by: Option<String>,
@@ -405,19 +467,31 @@ pub struct Alternative {
 /// One proposed placement, with its explanation.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Proposal {
+    /// The client's id.
     pub client: String,
+    /// The pseudonymous reference, as shown to the table.
     pub reference: String,
+    /// The dwelling's id.
     pub dwelling: String,
+    /// Priority tier, 0 the highest.
     pub tier: u32,
+    /// Moved up a tier for waiting long.
     pub escalated: bool,
+    /// The pair's score.
     pub score: i64,
+    /// The score, part by part.
     pub score_parts: Score,
+    /// The hard rules the pair meets.
     pub rules_met: Vec<Rule>,
+    /// The contingent it uses, if any.
     pub contingent: Option<String>,
+    /// The client's best other candidate.
     pub next_best_for_client: Option<Alternative>,
+    /// The dwelling's best other candidate.
     pub next_best_for_dwelling: Option<Alternative>,
 }
 
+/// Why a client is left unmatched.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
@@ -430,11 +504,16 @@ pub enum Reason {
     Outranked,
 }
 
+/// A client left unmatched, and why.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Unmatched {
+    /// The client's id.
     pub client: String,
+    /// The pseudonymous reference, as shown to the table.
     pub reference: String,
+    /// Priority tier, 0 the highest.
     pub tier: u32,
+    /// Which of the three reasons.
     pub reason: Reason,
     /// In Dutch, for the table.
     pub explanation: String,
@@ -449,8 +528,11 @@ pub struct Unmatched {
 /// A contingent at the end of the round.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ContingentUse {
+    /// Unique id within the round.
     pub id: String,
+    /// Places left before the round.
     pub remaining_before: i64,
+    /// Places this round proposes.
     pub proposed: i64,
     /// Every remaining dwelling of it is proposed and someone else wanted one.
     pub binding: bool,
@@ -458,18 +540,25 @@ pub struct ContingentUse {
     pub one_more: Option<Marginal>,
 }
 
+/// What one more contingent place would bring.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Marginal {
+    /// Extra placements per tier.
     pub extra_per_tier: Vec<i64>,
+    /// Extra total score.
     pub extra_score: i64,
 }
 
 /// A round's result.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Outcome {
+    /// The proposed placements.
     pub proposals: Vec<Proposal>,
+    /// Every client left unmatched, with the reason.
     pub unmatched: Vec<Unmatched>,
+    /// Contingents of the period.
     pub contingents: Vec<ContingentUse>,
+    /// The optimisation's own figures.
     pub solver: Solution,
 }
 
@@ -478,6 +567,7 @@ pub fn run(r: &Round) -> Result<Outcome, optimize::InputError> {
     run_with(r, Limits::default())
 }
 
+/// Runs a round within limits.
 pub fn run_with(r: &Round, limits: Limits) -> Result<Outcome, optimize::InputError> {
     let b = build(r);
     let sol = optimize::solve_with(&b.graph, Objective::Tiered, limits)?;
