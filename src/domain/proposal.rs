@@ -33,6 +33,17 @@ impl ProposalStatus {
         )
     }
 
+    /// Whether the proposal still holds its client and dwelling: neither is proposed
+    /// again, and it counts against its contingent.
+    pub fn is_open(self) -> bool {
+        matches!(self, ProposalStatus::Proposed | ProposalStatus::Approved | ProposalStatus::Offered | ProposalStatus::Accepted)
+    }
+
+    /// The stored words of the open states, for queries.
+    pub fn open_words() -> Vec<&'static str> {
+        Self::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect()
+    }
+
     /// Whether the corporation may see the proposal (and the client's needs summary).
     pub fn disclosed_to_corporation(self) -> bool {
         !matches!(self, ProposalStatus::Proposed | ProposalStatus::Rejected)
@@ -107,6 +118,17 @@ mod tests {
         assert!(ClientNotReady.declines_a_fitting_offer());
         assert!(!DwellingDoesNotFit.declines_a_fitting_offer());
         assert!(!DwellingLetOtherwise.declines_a_fitting_offer());
+    }
+
+    #[test]
+    fn open_states_hold_client_and_dwelling_and_disclosure_starts_at_approval() {
+        use ProposalStatus::*;
+        assert_eq!(ProposalStatus::open_words(), vec!["proposed", "approved", "offered", "accepted"]);
+        for s in [Rejected, Declined, Placed, Expired] {
+            assert!(!s.is_open(), "{s:?}");
+        }
+        assert!(!Proposed.disclosed_to_corporation() && !Rejected.disclosed_to_corporation());
+        assert!(Approved.disclosed_to_corporation() && Placed.disclosed_to_corporation());
     }
 
     #[test]

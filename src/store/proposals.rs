@@ -10,8 +10,11 @@ use diesel::prelude::*;
 #[derive(Debug, Clone)]
 pub enum ProposalScope {
     Region(i32),
-    /// A corporation: proposals for its dwellings, once approved.
-    Corporation(i32),
+    /// A corporation: proposals for its dwellings, in the states disclosed to it.
+    Corporation {
+        organisation_id: i32,
+        disclosed: Vec<&'static str>,
+    },
     /// A provider: proposals for its clients.
     Provider(i32),
 }
@@ -25,9 +28,12 @@ fn scoped<'a>(scope: &ProposalScope) -> Boxed<'a> {
             let orgs = organisations::table.filter(organisations::region_id.eq(*r)).select(organisations::id);
             q.filter(proposals::client_id.eq_any(clients::table.filter(clients::provider_id.eq_any(orgs)).select(clients::id)))
         }
-        ProposalScope::Corporation(org) => q
-            .filter(proposals::dwelling_id.eq_any(dwellings::table.filter(dwellings::corporation_id.eq(*org)).select(dwellings::id)))
-            .filter(proposals::status.ne_all(["proposed", "rejected"])),
+        ProposalScope::Corporation { organisation_id, disclosed } => q
+            .filter(
+                proposals::dwelling_id
+                    .eq_any(dwellings::table.filter(dwellings::corporation_id.eq(*organisation_id)).select(dwellings::id)),
+            )
+            .filter(proposals::status.eq_any(disclosed.clone())),
         ProposalScope::Provider(org) => {
             q.filter(proposals::client_id.eq_any(clients::table.filter(clients::provider_id.eq(*org)).select(clients::id)))
         }
@@ -176,10 +182,11 @@ pub fn mark_warned(conn: &mut Conn, id: i32, on: NaiveDate) -> QueryResult<usize
     diesel::update(proposals::table.find(id)).set(proposals::deadline_warned_on.eq(on)).execute(conn)
 }
 
-/// Open proposals unchanged since before `before` whose current wait was not reported.
-pub fn stalled(conn: &mut Conn, before: chrono::NaiveDateTime) -> QueryResult<Vec<ProposalRow>> {
+/// Proposals in an `open` state unchanged since before `before` whose current wait was
+/// not reported.
+pub fn stalled(conn: &mut Conn, before: chrono::NaiveDateTime, open: &[&'static str]) -> QueryResult<Vec<ProposalRow>> {
     let rows: Vec<(ProposalRow, Option<String>)> = proposals::table
-        .filter(proposals::status.eq_any(super::rounds::OPEN))
+        .filter(proposals::status.eq_any(open.to_vec()))
         .filter(proposals::updated_at.lt(before))
         .order(proposals::id.asc())
         .select((ProposalRow::as_select(), proposals::stall_warned_status))

@@ -6,9 +6,6 @@ use super::Conn;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-/// Proposal states that hold the client and the dwelling.
-pub const OPEN: [&str; 4] = ["proposed", "approved", "offered", "accepted"];
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = match_rounds)]
 pub struct RoundRow {
@@ -147,10 +144,11 @@ pub struct Snapshot {
     pub rejected: Vec<(i32, i32)>,
 }
 
-pub fn snapshot(conn: &mut Conn, region_id: i32, date: NaiveDate) -> QueryResult<Snapshot> {
+/// `open`: the proposal states that hold a client and a dwelling (the workflow's rule).
+pub fn snapshot(conn: &mut Conn, region_id: i32, date: NaiveDate, open: &[&'static str]) -> QueryResult<Snapshot> {
     let region_orgs = || organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id);
-    let held_clients = || proposals::table.filter(proposals::status.eq_any(OPEN)).select(proposals::client_id);
-    let held_dwellings = || proposals::table.filter(proposals::status.eq_any(OPEN)).select(proposals::dwelling_id);
+    let held_clients = || proposals::table.filter(proposals::status.eq_any(open.to_vec())).select(proposals::client_id);
+    let held_dwellings = || proposals::table.filter(proposals::status.eq_any(open.to_vec())).select(proposals::dwelling_id);
     let clients: Vec<Client> = clients::table
         .filter(clients::provider_id.eq_any(region_orgs()))
         .filter(clients::status.eq("ready"))
@@ -180,8 +178,11 @@ pub fn snapshot(conn: &mut Conn, region_id: i32, date: NaiveDate) -> QueryResult
         .load(conn)?;
     let mut open_per_contingent = Vec::new();
     for k in &contingents {
-        let n: i64 =
-            proposals::table.filter(proposals::contingent_id.eq(k.id)).filter(proposals::status.eq_any(OPEN)).count().get_result(conn)?;
+        let n: i64 = proposals::table
+            .filter(proposals::contingent_id.eq(k.id))
+            .filter(proposals::status.eq_any(open.to_vec()))
+            .count()
+            .get_result(conn)?;
         open_per_contingent.push((k.id, n));
     }
     let bases: Vec<(i32, Option<f64>, Option<f64>)> = organisations::table

@@ -65,6 +65,9 @@ fn placed_row(conn: &mut Conn, caller: &Caller, d: &NewDwelling) -> Result<Dwell
     })
 }
 
+/// The most dwellings one batch may register.
+pub const MAX_BATCH: usize = 1000;
+
 /// Registers a dwelling as a draft of the caller's corporation.
 pub fn create(conn: &mut Conn, caller: &Caller, d: &NewDwelling) -> Result<Dwelling, Error> {
     create_many(conn, caller, std::slice::from_ref(d)).map(|mut v| v.remove(0))
@@ -74,6 +77,9 @@ pub fn create(conn: &mut Conn, caller: &Caller, d: &NewDwelling) -> Result<Dwell
 /// the database refuses one, none. Errors name the row: `[3].postcode`.
 pub fn create_many(conn: &mut Conn, caller: &Caller, ds: &[NewDwelling]) -> Result<Vec<Dwelling>, Error> {
     caller.allow(Capability::WriteDwellings)?;
+    if ds.is_empty() || ds.len() > MAX_BATCH {
+        return Err(Error::invalid("body", "length", format!("stuur 1 tot {MAX_BATCH} woningen")));
+    }
     let mut rows = Vec::with_capacity(ds.len());
     let mut errs = Vec::new();
     for (i, d) in ds.iter().enumerate() {

@@ -30,7 +30,11 @@ pub fn add_working_days(from: NaiveDate, days: u32) -> NaiveDate {
 fn scope(caller: &Caller) -> Result<ProposalScope, Error> {
     caller.allow(Capability::ReadProposals)?;
     Ok(match caller.role {
-        Role::Corporation => ProposalScope::Corporation(caller.organisation_id),
+        // Staged disclosure: the domain says which states a corporation may see.
+        Role::Corporation => ProposalScope::Corporation {
+            organisation_id: caller.organisation_id,
+            disclosed: ProposalStatus::ALL.iter().filter(|s| s.disclosed_to_corporation()).map(|s| s.as_str()).collect(),
+        },
         Role::Provider => ProposalScope::Provider(caller.organisation_id),
         _ => ProposalScope::Region(caller.region_id),
     })
@@ -350,7 +354,7 @@ fn next_party(status: &str, c: &Client, d: &Dwelling) -> Option<Audience> {
 
 /// Whether a proposal has waited longer than the policy allows in its current state.
 pub fn is_stalled(p: &ProposalRow, stall_days: i64, now: chrono::NaiveDateTime) -> bool {
-    crate::store::rounds::OPEN.contains(&p.status.as_str()) && p.updated_at < now - chrono::Duration::days(stall_days)
+    ProposalStatus::parse("status", &p.status).is_ok_and(|s| s.is_open()) && p.updated_at < now - chrono::Duration::days(stall_days)
 }
 
 /// Stall alerts: a proposal unchanged longer than the region's `stall_days` is reported,
@@ -363,7 +367,7 @@ pub fn alert_stalls(conn: &mut Conn, now: chrono::NaiveDateTime) -> Result<usize
     };
     let shortest = regions.iter().map(|r| crate::domain::RegionPolicy::from_json(&r.policy).stall_days).min().unwrap_or(7);
     let mut n = 0;
-    for p in q::stalled(conn, now - chrono::Duration::days(shortest))? {
+    for p in q::stalled(conn, now - chrono::Duration::days(shortest), &ProposalStatus::open_words())? {
         write_tx(conn, |conn| {
             let c = clients::by_id(conn, p.client_id)?;
             let d = dwellings::by_id(conn, p.dwelling_id)?;

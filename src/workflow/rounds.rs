@@ -70,7 +70,7 @@ fn solve_and_store(
     policy: &RegionPolicy,
     limits: Limits,
 ) -> Result<(), Error> {
-    let snapshot = q::snapshot(conn, caller.region_id, date)?;
+    let snapshot = q::snapshot(conn, caller.region_id, date, &crate::domain::ProposalStatus::open_words())?;
     let round = matching::round(&snapshot, policy, date);
     let outcome = solver::model::run_with(&round, limits).map_err(|e| Error::Conflict(format!("de matcher weigerde de invoer: {e}")))?;
     let needs: std::collections::HashMap<i32, &crate::store::rows::Client> = snapshot.clients.iter().map(|c| (c.id, c)).collect();
