@@ -9,6 +9,7 @@ mod place;
 mod policy;
 mod proposal;
 pub mod responsibility;
+pub mod text;
 mod roles;
 
 pub use client::ClientFields;
@@ -74,6 +75,15 @@ impl Errors {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The fields that have an error so far.
+    pub fn fields(&self) -> Vec<String> {
+        self.0.iter().map(|e| e.field.clone()).collect()
+    }
+
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
     }
 
     pub fn into_result(self) -> Result<(), Vec<FieldError>> {

@@ -2,6 +2,8 @@
 //! lies in. The data is compiled into the binary, so lookups need no database round-trip
 //! and a fresh machine needs no download.
 
+pub mod map;
+
 use crate::domain::Coordinates;
 use ::geo::{BoundingRect, Contains, MultiPolygon, Point, Rect};
 use std::sync::OnceLock;
@@ -56,6 +58,11 @@ impl MunicipalityIndex {
     pub fn locate(&self, at: Coordinates) -> Option<&str> {
         let p = Point::new(at.lon(), at.lat());
         self.shapes.iter().find(|s| s.bbox.contains(&p) && s.shape.contains(&p)).map(|s| s.code.as_str())
+    }
+
+    /// The boundary of a municipality by CBS code.
+    pub fn shape(&self, code: &str) -> Option<&MultiPolygon<f64>> {
+        self.shapes.iter().find(|s| s.code == code).map(|s| &s.shape)
     }
 
     pub fn len(&self) -> usize {

@@ -96,7 +96,7 @@ fn escalate(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, StoreError> {
                     kind: EventKind::ClientWaitingLong,
                     region_id,
                     title: format!("Cliënt {reference} wacht al meer dan {} dagen op een woning", policy.escalation_days),
-                    link: format!("/api/v1/clients/{client_id}"),
+                    link: format!("/clienten/{client_id}"),
                     to: vec![Audience::Role(Role::Coordinator), Audience::Municipality(binding.clone())],
                 };
                 emit_at(conn, &event, now)?;

@@ -167,6 +167,12 @@ pub fn count_by_status(conn: &mut Conn, scope: &ClientScope) -> QueryResult<Vec<
     Ok(counts.into_iter().collect())
 }
 
+/// The ready clients in the scope with the day they became ready, longest waiting first.
+pub fn ready(conn: &mut Conn, scope: &ClientScope) -> QueryResult<Vec<Client>> {
+    let f = ClientFilter { status: Some("ready".into()), ..Default::default() };
+    scoped(scope, &f).order((clients::ready_since.asc(), clients::id.asc())).select(Client::as_select()).load(conn)
+}
+
 pub fn set_urgency(conn: &mut Conn, id: i32, urgency: &str) -> QueryResult<usize> {
     diesel::update(clients::table.find(id))
         .set((clients::urgency.eq(urgency), clients::version.eq(clients::version + 1), clients::updated_at.eq(super::now())))

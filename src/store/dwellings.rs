@@ -14,8 +14,19 @@ pub enum DwellingScope {
     Municipality { region_id: i32, code: String },
 }
 
+/// The order of a dwelling list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DwellingSort {
+    #[default]
+    Registered,
+    AvailableFrom,
+    Rent,
+    Municipality,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DwellingFilter {
+    pub sort: DwellingSort,
     pub status: Option<String>,
     pub kind: Option<String>,
     pub municipality: Option<String>,
@@ -51,7 +62,14 @@ fn scoped<'a>(scope: &DwellingScope, f: &DwellingFilter) -> Boxed<'a> {
 
 pub fn list(conn: &mut Conn, scope: &DwellingScope, f: &DwellingFilter, offset: i64, limit: i64) -> QueryResult<(Vec<Dwelling>, i64)> {
     let total = scoped(scope, f).count().get_result(conn)?;
-    let items = scoped(scope, f).order(dwellings::id.asc()).offset(offset).limit(limit).select(Dwelling::as_select()).load(conn)?;
+    let q = scoped(scope, f);
+    let q = match f.sort {
+        DwellingSort::Registered => q.order(dwellings::id.asc()),
+        DwellingSort::AvailableFrom => q.order((dwellings::available_from.asc(), dwellings::id.asc())),
+        DwellingSort::Rent => q.order((dwellings::rent_cents.asc(), dwellings::id.asc())),
+        DwellingSort::Municipality => q.order((dwellings::municipality_code.asc(), dwellings::id.asc())),
+    };
+    let items = q.offset(offset).limit(limit).select(Dwelling::as_select()).load(conn)?;
     Ok((items, total))
 }
 
@@ -113,6 +131,17 @@ pub fn count_by_status(conn: &mut Conn, scope: &DwellingScope) -> QueryResult<Ve
         *counts.entry(s).or_default() += 1;
     }
     Ok(counts.into_iter().collect())
+}
+
+/// Published dwellings per municipality in the scope, for the map.
+pub fn published_by_municipality(conn: &mut Conn, scope: &DwellingScope) -> QueryResult<std::collections::BTreeMap<String, i64>> {
+    let f = DwellingFilter { status: Some("published".into()), ..Default::default() };
+    let codes: Vec<String> = scoped(scope, &f).select(dwellings::municipality_code).load(conn)?;
+    let mut counts = std::collections::BTreeMap::new();
+    for c in codes {
+        *counts.entry(c).or_default() += 1;
+    }
+    Ok(counts)
 }
 
 /// Whether the dwelling is still published (a round checks before it proposes it).

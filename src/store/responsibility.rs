@@ -76,3 +76,12 @@ pub fn settled_on(conn: &mut Conn, client_id: i32, municipality: &str) -> QueryR
         .first(conn)
         .optional()
 }
+
+/// The requests asking for one wish municipality, newest first.
+pub fn for_wish(conn: &mut Conn, wish: &str) -> QueryResult<Vec<LtRow>> {
+    lt_requests::table
+        .filter(lt_requests::wish_municipality.eq(wish))
+        .order(lt_requests::requested_on.desc())
+        .select(LtRow::as_select())
+        .load(conn)
+}

@@ -125,6 +125,29 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// Status, Dutch title and detail, for an error page; a server fault is logged here.
+    pub fn summary(&self) -> (StatusCode, &'static str, String) {
+        let (status, _, title, detail, errors) = self.problem();
+        if status.is_server_error() {
+            self.log();
+        }
+        let detail = if errors.is_empty() { detail } else { errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ") };
+        (status, title, detail)
+    }
+
+    /// The whole cause chain, for the engineer; the answer itself stays opaque.
+    fn log(&self) {
+        let mut chain = format!("{self}");
+        let mut source = std::error::Error::source(self);
+        while let Some(s) = source {
+            chain.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        tracing::error!(error = %chain, "request failed");
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.problem().0
@@ -133,14 +156,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let (status, kind, title, detail, errors) = self.problem();
         if status.is_server_error() {
-            // The body stays opaque; the log keeps the whole chain for the engineer.
-            let mut chain = format!("{self}");
-            let mut source = std::error::Error::source(self);
-            while let Some(s) = source {
-                chain.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            tracing::error!(error = %chain, "request failed");
+            self.log();
         }
         let body = Problem { kind: format!("{BASE}{kind}"), title: title.into(), status: status.as_u16(), detail, errors };
         let mut resp = HttpResponse::build(status);

@@ -164,7 +164,7 @@ pub fn flag_ready(conn: &mut Conn, caller: &Caller, id: i32, since: NaiveDate, t
                 region_id: caller.region_id,
                 // The pseudonymous reference only: no needs, no household.
                 title: format!("Cliënt {} is uitstroomklaar", c.reference),
-                link: format!("/api/v1/clients/{}", c.id),
+                link: format!("/clienten/{}", c.id),
                 to: vec![Audience::Role(Role::Coordinator)],
             };
             notify::emit(conn, &event).map(|_| ())

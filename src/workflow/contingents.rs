@@ -138,7 +138,7 @@ pub fn alert_if_low(conn: &mut Conn, before: &Contingent, after: &Contingent) ->
             "Contingent {} met {} ({} tot {}) bijna op: nog {} van {}",
             after.municipality_code, corporation, after.period_start, after.period_end, remaining, after.cap
         ),
-        link: format!("/api/v1/contingents/{}", after.id),
+        link: format!("/contingenten/{}", after.id),
         to: vec![Audience::Role(Role::Coordinator), Audience::Municipality(after.municipality_code.clone())],
     };
     notify::emit(conn, &event).map(|_| ())

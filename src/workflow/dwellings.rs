@@ -5,7 +5,7 @@ use super::{Caller, Error, Page, Paged};
 use crate::domain::{DwellingKind, DwellingStatus, FieldError, NewDwelling, OrgKind, Role};
 use crate::geo::MunicipalityIndex;
 use crate::notify::{self, Audience, Event, EventKind};
-use crate::store::dwellings::{self as q, DwellingFilter};
+use crate::store::dwellings::{self as q, DwellingFilter, DwellingSort};
 use crate::store::rows::{Dwelling, DwellingFieldsRow};
 use crate::store::{audit, municipalities, organisations, Conn};
 
@@ -177,7 +177,7 @@ pub fn publish(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Dwelling, Er
             kind: EventKind::DwellingPublished,
             region_id: caller.region_id,
             title: format!("{} gepubliceerd: {} {}, {} ({} kamers)", capitalise(kind), d.street, d.house_number, d.city, d.rooms),
-            link: format!("/api/v1/dwellings/{}", d.id),
+            link: format!("/woningen/{}", d.id),
             to: vec![Audience::Role(Role::Coordinator)],
         };
         notify::emit(conn, &event).map(|_| ())
@@ -200,6 +200,8 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Dwelling, Error>
 /// Raw list filters as the query string gives them.
 #[derive(Debug, Default, Clone)]
 pub struct ListQuery<'a> {
+    /// `beschikbaar`, `huur` or `gemeente`; registration order otherwise.
+    pub sort: Option<&'a str>,
     pub status: Option<&'a str>,
     pub kind: Option<&'a str>,
     pub municipality: Option<&'a str>,
@@ -209,7 +211,18 @@ pub struct ListQuery<'a> {
 pub fn list(conn: &mut Conn, caller: &Caller, f: ListQuery<'_>, page: Page) -> Result<Paged<Dwelling>, Error> {
     let scope = caller.dwelling_scope()?;
     let mut errs = crate::domain::Errors::new();
+    let sort = match f.sort {
+        None | Some("") => DwellingSort::Registered,
+        Some("beschikbaar") => DwellingSort::AvailableFrom,
+        Some("huur") => DwellingSort::Rent,
+        Some("gemeente") => DwellingSort::Municipality,
+        Some(_) => {
+            errs.push(FieldError::new("sort", "one_of", "sorteer op beschikbaar, huur of gemeente"));
+            DwellingSort::Registered
+        }
+    };
     let filter = DwellingFilter {
+        sort,
         status: f.status.and_then(|s| errs.check(DwellingStatus::parse("status", s))).map(|s| s.as_str().into()),
         kind: f.kind.and_then(|k| errs.check(DwellingKind::parse("kind", k))).map(|k| k.as_str().into()),
         municipality: f

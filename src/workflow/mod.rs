@@ -6,12 +6,14 @@ pub mod access;
 pub mod auth;
 pub mod clients;
 pub mod contingents;
+pub mod dwelling_import;
 pub mod dwellings;
 pub mod notifications;
 pub mod proposals;
 pub mod register;
 pub mod responsibility;
 pub mod rounds;
+pub mod table;
 
 pub use access::Caller;
 

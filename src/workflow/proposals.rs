@@ -155,7 +155,7 @@ fn client_to(conn: &mut Conn, c: &Client, from: &str, to: &str) -> Result<(), Er
 }
 
 fn event(caller: &Caller, kind: EventKind, title: String, id: i32, to: Vec<Audience>) -> Event {
-    Event { kind, region_id: caller.region_id, title, link: format!("/api/v1/proposals/{id}"), to }
+    Event { kind, region_id: caller.region_id, title, link: format!("/voorstellen/{id}"), to }
 }
 
 /// The coordinator approves: the dwelling is reserved for the client, and the
@@ -176,6 +176,43 @@ pub fn approve(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Detail, Erro
         )?;
         Ok(())
     })
+}
+
+/// The review reasons the caller's region uses, for a choice list.
+pub fn reasons(conn: &mut Conn, caller: &Caller) -> Result<Vec<crate::domain::ReviewReason>, Error> {
+    let region = crate::store::organisations::find_region(conn, caller.region_id)?;
+    let policy = crate::domain::RegionPolicy::from_json(&region.policy);
+    Ok(crate::domain::ReviewReason::ALL
+        .iter()
+        .copied()
+        .filter(|r| policy.allows_reason(&Reason { code: *r, note: Some(String::new()) }).is_ok())
+        .collect())
+}
+
+/// What the coordinator decides about several proposals at once.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    Approve,
+    Reject(Reason),
+}
+
+/// Decides each proposal on its own: one that fails (taken meanwhile, wrong state)
+/// does not undo the others. Returns each id with its outcome.
+pub fn decide_many(conn: &mut Conn, caller: &Caller, ids: &[i32], decision: &Decision) -> Result<Vec<(i32, Result<(), Error>)>, Error> {
+    caller.allow(Capability::ReviewProposals)?;
+    if ids.is_empty() {
+        return Err(Error::invalid("ids", "required", "kies ten minste één voorstel"));
+    }
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let r = match decision {
+                Decision::Approve => approve(conn, caller, *id),
+                Decision::Reject(reason) => reject(conn, caller, *id, reason),
+            };
+            (*id, r.map(|_| ()))
+        })
+        .collect())
 }
 
 /// The coordinator rejects: the client is ready again and the pair never comes back.
@@ -294,7 +331,7 @@ pub fn expire_overdue(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateT
                 kind: EventKind::OfferAnswered,
                 region_id: region,
                 title: format!("Aanbod verlopen: {} {} voor cliënt {}", d.street, d.house_number, c.reference),
-                link: format!("/api/v1/proposals/{}", p.id),
+                link: format!("/voorstellen/{}", p.id),
                 to: vec![
                     Audience::Role(Role::Coordinator),
                     Audience::Organisation(d.corporation_id),
@@ -331,7 +368,7 @@ pub fn warn_deadlines(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateT
                     "Reageer uiterlijk {deadline} op het aanbod van {} {} voor cliënt {}",
                     d.street, d.house_number, c.reference
                 ),
-                link: format!("/api/v1/proposals/{}", p.id),
+                link: format!("/voorstellen/{}", p.id),
                 to: vec![Audience::Organisation(c.provider_id)],
             };
             notify::emit_at(conn, &event, now)?;
@@ -391,7 +428,7 @@ pub fn alert_stalls(conn: &mut Conn, now: chrono::NaiveDateTime) -> Result<usize
                     c.reference,
                     status.label()
                 ),
-                link: format!("/api/v1/proposals/{}", p.id),
+                link: format!("/voorstellen/{}", p.id),
                 to,
             };
             notify::emit_at(conn, &event, now)?;
@@ -508,7 +545,7 @@ pub fn remind_flips(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateTim
                     c.reference,
                     planned.format("%d-%m-%Y")
                 ),
-                link: format!("/api/v1/proposals/{id}"),
+                link: format!("/voorstellen/{id}"),
                 to: vec![Audience::Organisation(c.provider_id), Audience::Organisation(d.corporation_id)],
             };
             notify::emit_at(conn, &event, now)?;

@@ -163,3 +163,18 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i32, today: NaiveDate) -> Resul
     audit::record(conn, Some(caller.user_id), "lt.read", "client", Some(id), "")?;
     Ok(decide(&c.binding_municipality, request.as_ref(), today))
 }
+
+/// The requests a municipality is asked to assess, with the client's reference.
+pub fn requests(conn: &mut Conn, caller: &Caller) -> Result<Vec<(q::LtRow, String)>, Error> {
+    let Some(code) = caller.municipality.clone().filter(|_| caller.role == Role::Municipality) else {
+        return Err(Error::Forbidden("alleen een gemeente beoordeelt verzoeken om landelijke toegang".into()));
+    };
+    let rows = q::for_wish(conn, &code)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let reference = clients::find(conn, &ClientScope::Region(caller.region_id), r.client_id)?.map(|c| c.reference).unwrap_or_default();
+        audit::record(conn, Some(caller.user_id), "lt.list", "client", Some(r.client_id), "")?;
+        out.push((r, reference));
+    }
+    Ok(out)
+}

@@ -9,14 +9,14 @@ use crate::notify::{self, Audience, Event, EventKind};
 use crate::store::rounds::{self as q, ProposalRow, RoundRow};
 use crate::store::{audit, clients, dwellings, organisations, write_tx, Conn};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use solver::optimize::Limits;
 
 /// A round that has run longer than this is taken to have died with its service.
 const STALE_MINUTES: i64 = 30;
 
 /// What a round stores about itself.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Summary {
     pub clients_considered: usize,
     pub dwellings_considered: usize,
@@ -28,7 +28,7 @@ pub struct Summary {
     pub solver: SolverStats,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct SolverStats {
     pub status: solver::optimize::Status,
     pub gap: f64,
@@ -135,7 +135,7 @@ fn solve_and_store(
                 kind: EventKind::RoundReady,
                 region_id: caller.region_id,
                 title: format!("Matchronde {round_id} van {date}: {proposed} voorstellen om te beoordelen"),
-                link: format!("/api/v1/rounds/{round_id}"),
+                link: format!("/ronden/{round_id}"),
                 to: vec![Audience::Role(Role::Coordinator)],
             },
         )?;
@@ -155,4 +155,41 @@ pub fn list(conn: &mut Conn, caller: &Caller, page: Page) -> Result<Paged<RoundR
     caller.allow(Capability::ReadRounds)?;
     let (items, total) = q::list(conn, caller.region_id, page.offset(), page.per_page)?;
     Ok(Paged { items, page, total })
+}
+
+/// One proposal of a round with what the coordinator needs to judge it.
+#[derive(Debug, Clone)]
+pub struct SheetItem {
+    pub proposal: ProposalRow,
+    /// The matcher's explanation, as stored with the proposal.
+    pub explained: Option<solver::model::Proposal>,
+    pub dwelling: crate::store::rows::Dwelling,
+    pub reference: String,
+}
+
+/// A round as the coordinator reviews it.
+#[derive(Debug)]
+pub struct Sheet {
+    pub round: RoundRow,
+    /// `None` while it runs, or for a failed round.
+    pub summary: Option<Summary>,
+    pub items: Vec<SheetItem>,
+}
+
+/// The round with its proposals, explanations, dwellings and summary; the read is audited.
+pub fn sheet(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Sheet, Error> {
+    let (round, proposals) = get(conn, caller, id)?;
+    let summary = serde_json::from_str::<Summary>(&round.summary).ok();
+    let region = crate::store::clients::ClientScope::Region(caller.region_id);
+    let homes = dwellings::DwellingScope::Region(caller.region_id);
+    let mut items = Vec::with_capacity(proposals.len());
+    for p in proposals {
+        let explained = serde_json::from_str::<serde_json::Value>(&p.explanation)
+            .ok()
+            .and_then(|v| serde_json::from_value::<solver::model::Proposal>(v.get("proposal")?.clone()).ok());
+        let dwelling = dwellings::find(conn, &homes, p.dwelling_id)?.ok_or(Error::NotFound("dwelling"))?;
+        let reference = clients::find(conn, &region, p.client_id)?.map(|c| c.reference).unwrap_or_default();
+        items.push(SheetItem { proposal: p, explained, dwelling, reference });
+    }
+    Ok(Sheet { round, summary, items })
 }

@@ -46,7 +46,7 @@ async fn immediate_mails_arrive_with_both_parts_a_link_and_no_client_detail(app:
     let m = published[0];
     assert_eq!(m.to, "coordinator@demo.uitstroomtafel.invalid");
     assert!(m.subject.starts_with("Uitstroomtafel: Contingentwoning gepubliceerd: Steenstraat 12a, Arnhem"), "{}", m.subject);
-    let link = format!("http://tafel.test/api/v1/dwellings/{id}");
+    let link = format!("http://tafel.test/woningen/{id}");
     assert!(m.text.contains(&link) && m.html.contains(&link), "both parts link into the service");
     assert!(m.text.contains("http://tafel.test/voorkeuren") && m.html.contains("http://tafel.test/voorkeuren"), "footer");
     assert!(m.text.contains("uitstroomcoördinator"), "the footer says why");
@@ -63,7 +63,7 @@ async fn immediate_mails_arrive_with_both_parts_a_link_and_no_client_detail(app:
     // The same notifications show in the service.
     let coord = app.token("coordinator").await;
     let (_, list) = app.get("/api/v1/notifications", &coord).await;
-    assert!(list.as_array().unwrap().iter().any(|n| n["link"] == format!("/api/v1/dwellings/{id}")));
+    assert!(list.as_array().unwrap().iter().any(|n| n["link"] == format!("/woningen/{id}")));
     assert_eq!(app.run_worker(Some(&smtp.mailer()), &app.notify_config(), now()).sent, 0, "nothing is sent twice");
 }
 

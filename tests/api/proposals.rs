@@ -302,7 +302,7 @@ async fn stalled_proposals_are_flagged_and_reported(app: TestApp) {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|n| n["kind"] == "proposal_stalled" && n["link"] == format!("/api/v1/proposals/{id}"))
+            .filter(|n| n["kind"] == "proposal_stalled" && n["link"] == format!("/voorstellen/{id}"))
             .count()
     };
     assert_eq!(sweep(6), 0, "within the week");

@@ -40,7 +40,7 @@ async fn a_round_proposes_each_client_and_dwelling_once_with_explanations(app: T
     let (s, again) = app.get(&format!("/api/v1/rounds/{}", r["id"]), &coord).await;
     assert_eq!((s, again["proposals"].as_array().unwrap().len()), (200, ps.len()));
     let (_, notes) = app.get("/api/v1/notifications", &coord).await;
-    assert!(notes.as_array().unwrap().iter().any(|n| n["kind"] == "round_ready" && n["link"] == format!("/api/v1/rounds/{}", r["id"])));
+    assert!(notes.as_array().unwrap().iter().any(|n| n["kind"] == "round_ready" && n["link"] == format!("/ronden/{}", r["id"])));
 }
 
 async fn a_later_round_leaves_open_proposals_and_rejected_pairs_alone(app: TestApp) {

@@ -154,6 +154,8 @@ pub struct DwellingListQuery {
     /// CBS code.
     pub municipality: Option<String>,
     pub corporation_id: Option<String>,
+    /// `beschikbaar` (available from), `huur` (rent) or `gemeente`; else registration order.
+    pub sort: Option<String>,
 }
 
 /// The dwellings the caller may see: a corporation its own, a municipality those in
@@ -173,6 +175,7 @@ pub async fn list(
         .db
         .run(move |c| {
             let q = wf::ListQuery {
+                sort: f.sort.as_deref(),
                 status: f.status.as_deref(),
                 kind: f.kind.as_deref(),
                 municipality: f.municipality.as_deref(),
