@@ -9,8 +9,8 @@ mod place;
 mod policy;
 mod proposal;
 pub mod responsibility;
-pub mod text;
 mod roles;
+pub mod text;
 
 pub use client::ClientFields;
 pub use client::{Anchor, AnchorKind, BirthYear, ClientStatus, ExclusionZone, Needs, NewClient, ReferenceCode};

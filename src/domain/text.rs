@@ -127,7 +127,7 @@ pub fn dwelling(get: impl Fn(&str) -> String) -> Result<NewDwelling, Vec<FieldEr
         Ok(_) => Err(errs.into_vec()),
         Err(domain) => {
             for e in domain {
-                let placeholder = reported.iter().any(|f| *f == e.field) || (e.field == "omklap_provider_id" && provider.is_none());
+                let placeholder = reported.contains(&e.field) || (e.field == "omklap_provider_id" && provider.is_none());
                 if !placeholder {
                     errs.push(e);
                 }

@@ -7,6 +7,8 @@ use ::geo::{BoundingRect, InteriorPoint, MultiPolygon, Rect, Simplify};
 
 /// Width of the drawing in SVG units; the height follows the region's shape.
 const WIDTH: f64 = 640.0;
+/// Room around the drawing for labels at the edge.
+const MARGIN: f64 = 40.0;
 /// Douglas–Peucker tolerance in degrees (about 100 m): invisible at this size.
 const TOLERANCE: f64 = 0.001;
 
@@ -61,7 +63,7 @@ struct Projection {
 
 impl Projection {
     fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
-        ((lon - self.bbox.min().x) * self.kx * self.scale, (self.bbox.max().y - lat) * self.scale)
+        (MARGIN + (lon - self.bbox.min().x) * self.kx * self.scale, MARGIN + (self.bbox.max().y - lat) * self.scale)
     }
 }
 
@@ -106,7 +108,7 @@ pub fn draw(areas: Vec<Area>, markers: Vec<Marker>) -> Map {
             DrawnMarker { x, y, label: m.label, kind: m.kind }
         })
         .collect();
-    Map { width: WIDTH, height: (bbox.height() * scale).ceil(), areas, markers }
+    Map { width: WIDTH + 2.0 * MARGIN, height: (bbox.height() * scale).ceil() + 2.0 * MARGIN, areas, markers }
 }
 
 #[cfg(test)]
@@ -120,7 +122,10 @@ mod tests {
     #[test]
     fn draws_the_region_with_labels_inside_and_markers_in_place() {
         // Arnhem and Rheden share a border; a point in Arnhem lands inside the drawing.
-        let m = draw(vec![area("GM0202"), area("GM0275"), area("GM9999")], vec![Marker { lat: 51.98, lon: 5.91, label: "woning".into(), kind: "dwelling" }]);
+        let m = draw(
+            vec![area("GM0202"), area("GM0275"), area("GM9999")],
+            vec![Marker { lat: 51.98, lon: 5.91, label: "woning".into(), kind: "dwelling" }],
+        );
         assert_eq!(m.areas.len(), 2, "unknown codes are skipped");
         assert!(m.height > 100.0 && m.height < 2000.0, "{}", m.height);
         for a in &m.areas {

@@ -29,7 +29,8 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("omklap_zorgaanbieder", "omklap_provider_id"),
 ];
 
-const REQUIRED: &[&str] = &["kind", "street", "house_number", "postcode", "city", "lat", "lon", "rooms", "max_household", "rent", "available_from"];
+const REQUIRED: &[&str] =
+    &["kind", "street", "house_number", "postcode", "city", "lat", "lon", "rooms", "max_household", "rent", "available_from"];
 
 /// An example file with one row, offered for download on the upload page.
 pub fn example() -> String {
@@ -151,7 +152,10 @@ mod tests {
         file.push_str("contingent;;Steenstraat;5;6828 CA;Arnhem;51,98;5,91;;2;2;600;0;nee;nee;31-02-2026;\n");
         let errs = parse(file.as_bytes()).unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
-        assert!(fields.contains(&"[3].house_number") && fields.contains(&"[3].postcode") && fields.contains(&"[3].rent_cents"), "{fields:?}");
+        assert!(
+            fields.contains(&"[3].house_number") && fields.contains(&"[3].postcode") && fields.contains(&"[3].rent_cents"),
+            "{fields:?}"
+        );
         assert_eq!(fields.iter().filter(|f| f.starts_with("[4].")).collect::<Vec<_>>(), vec![&"[4].available_from"]);
         assert!(!fields.iter().any(|f| f.starts_with("[2].")));
     }

@@ -196,9 +196,12 @@ pub enum Decision {
     Reject(Reason),
 }
 
+/// Each proposal's id with how its decision went.
+pub type Outcomes = Vec<(i32, Result<(), Error>)>;
+
 /// Decides each proposal on its own: one that fails (taken meanwhile, wrong state)
-/// does not undo the others. Returns each id with its outcome.
-pub fn decide_many(conn: &mut Conn, caller: &Caller, ids: &[i32], decision: &Decision) -> Result<Vec<(i32, Result<(), Error>)>, Error> {
+/// does not undo the others.
+pub fn decide_many(conn: &mut Conn, caller: &Caller, ids: &[i32], decision: &Decision) -> Result<Outcomes, Error> {
     caller.allow(Capability::ReviewProposals)?;
     if ids.is_empty() {
         return Err(Error::invalid("ids", "required", "kies ten minste één voorstel"));

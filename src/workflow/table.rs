@@ -12,7 +12,8 @@ use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 
 /// Waiting-time bands for the histogram, in days since *uitstroomklaar*.
-pub const BANDS: &[(i64, i64, &str)] = &[(0, 30, "tot 1 maand"), (31, 90, "1 tot 3 maanden"), (91, 180, "3 tot 6 maanden"), (181, i64::MAX, "meer dan 6 maanden")];
+pub const BANDS: &[(i64, i64, &str)] =
+    &[(0, 30, "tot 1 maand"), (31, 90, "1 tot 3 maanden"), (91, 180, "3 tot 6 maanden"), (181, i64::MAX, "meer dan 6 maanden")];
 
 /// A client waiting, as the table sees them: pseudonymous.
 #[derive(Debug, Clone)]
@@ -85,7 +86,8 @@ pub fn overview(conn: &mut Conn, caller: &Caller, today: NaiveDate) -> Result<Ov
             }
         })
         .collect();
-    let bands = BANDS.iter().map(|(lo, hi, label)| (*label, waiting.iter().filter(|w| (*lo..=*hi).contains(&w.days)).count() as i64)).collect();
+    let bands =
+        BANDS.iter().map(|(lo, hi, label)| (*label, waiting.iter().filter(|w| (*lo..=*hi).contains(&w.days)).count() as i64)).collect();
     let free_dwellings = dwellings::published_by_municipality(conn, &DwellingScope::Region(caller.region_id))?.values().sum();
     let corps: HashMap<i32, String> =
         organisations::organisations_in_region(conn, caller.region_id, Some("corporation"))?.into_iter().map(|o| (o.id, o.name)).collect();

@@ -298,12 +298,7 @@ async fn stalled_proposals_are_flagged_and_reported(app: TestApp) {
         })
     };
     let ours_alerts = |notes: &Value| {
-        notes
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|n| n["kind"] == "proposal_stalled" && n["link"] == format!("/voorstellen/{id}"))
-            .count()
+        notes.as_array().unwrap().iter().filter(|n| n["kind"] == "proposal_stalled" && n["link"] == format!("/voorstellen/{id}")).count()
     };
     assert_eq!(sweep(6), 0, "within the week");
     assert!(sweep(8) >= 1, "past the week: the round's other proposals stall too");

@@ -58,7 +58,8 @@ struct PreferenceRow {
 async fn home(state: web::Data<AppState>, v: Visitor) -> PageResult {
     let caller = v.caller.clone();
     let (tiles, notifications, table) = run(&state, move |c| {
-        let table = if caller.role == crate::domain::Role::Coordinator { Some(table::overview(c, &caller, workflow::today())?) } else { None };
+        let table =
+            if caller.role == crate::domain::Role::Coordinator { Some(table::overview(c, &caller, workflow::today())?) } else { None };
         Ok((register::overview(c, &caller)?, notifications::recent(c, &caller, 10)?, table))
     })
     .await?;

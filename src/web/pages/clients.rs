@@ -101,14 +101,23 @@ fn options<T: Copy>(all: &[T], word: impl Fn(T) -> (&'static str, &'static str))
     all.iter().map(|t| word(*t)).map(|(a, b)| (a.to_string(), b.to_string())).collect()
 }
 
-async fn form_page(state: &AppState, v: &Visitor, record: Option<wf::ClientRecord>, form: Fields, errors: Vec<FieldError>, saved: bool) -> PageResult {
+async fn form_page(
+    state: &AppState,
+    v: &Visitor,
+    record: Option<wf::ClientRecord>,
+    form: Fields,
+    errors: Vec<FieldError>,
+    saved: bool,
+) -> PageResult {
     let caller = v.caller.clone();
     let names = run(state, move |c| table::municipality_names(c, &caller)).await?;
     let municipalities: Vec<(String, String)> = names.into_iter().collect();
     let mut wish = municipalities.clone();
     wish.insert(0, (String::new(), "geen wensgemeente".into()));
     let editable = v.caller.role == Role::Provider
-        && record.as_ref().is_none_or(|r| !matches!(ClientStatus::parse("status", &r.client.status), Ok(ClientStatus::Placed | ClientStatus::Withdrawn)));
+        && record
+            .as_ref()
+            .is_none_or(|r| !matches!(ClientStatus::parse("status", &r.client.status), Ok(ClientStatus::Placed | ClientStatus::Withdrawn)));
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok(super::html(
         status,
@@ -155,7 +164,8 @@ fn fields_of(r: &wf::ClientRecord) -> Fields {
 /// The client from the form; the network anchor comes from the form, the other places
 /// stay as they are stored.
 fn parse(form: &Fields, record: Option<&wf::ClientRecord>) -> Result<crate::domain::NewClient, Vec<FieldError>> {
-    let zones: Vec<(f64, f64, i64)> = record.map(|r| r.exclusion_zones.iter().map(|z| (z.lat, z.lon, i64::from(z.radius_m))).collect()).unwrap_or_default();
+    let zones: Vec<(f64, f64, i64)> =
+        record.map(|r| r.exclusion_zones.iter().map(|z| (z.lat, z.lon, i64::from(z.radius_m))).collect()).unwrap_or_default();
     let kept: Vec<(String, f64, f64)> = record
         .map(|r| r.anchors.iter().filter(|a| a.kind != AnchorKind::Network.as_str()).map(|a| (a.kind.clone(), a.lat, a.lon)).collect())
         .unwrap_or_default();
@@ -264,7 +274,10 @@ async fn step(
 
 async fn ready(state: web::Data<AppState>, v: Visitor, id: web::Path<i32>, form: web::Form<Vec<(String, String)>>) -> PageResult {
     let id = id.into_inner();
-    step(&state, &v, id, Fields(form.into_inner()), "ready_since", move |c, caller, day| wf::flag_ready(c, caller, id, day, workflow::today())).await
+    step(&state, &v, id, Fields(form.into_inner()), "ready_since", move |c, caller, day| {
+        wf::flag_ready(c, caller, id, day, workflow::today())
+    })
+    .await
 }
 
 async fn pause(state: web::Data<AppState>, v: Visitor, id: web::Path<i32>, form: web::Form<Vec<(String, String)>>) -> PageResult {

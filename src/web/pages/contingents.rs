@@ -47,7 +47,11 @@ struct RequestsPage {
 }
 
 /// Names for the codes and ids of contingents.
-fn lines(conn: &mut crate::store::Conn, caller: &workflow::Caller, ks: Vec<crate::store::rows::Contingent>) -> Result<Vec<Line>, workflow::Error> {
+fn lines(
+    conn: &mut crate::store::Conn,
+    caller: &workflow::Caller,
+    ks: Vec<crate::store::rows::Contingent>,
+) -> Result<Vec<Line>, workflow::Error> {
     let names = table::municipality_names(conn, caller)?;
     let corps: std::collections::HashMap<i32, String> =
         workflow::register::organisations(conn, caller, Some("corporation"))?.into_iter().map(|o| (o.id, o.name)).collect();

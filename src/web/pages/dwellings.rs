@@ -79,8 +79,11 @@ fn kind_label(s: &str) -> &'static str {
 }
 
 /// The choices a dwelling form offers, from the register.
-fn choices(conn: &mut crate::store::Conn, caller: &Caller) -> Result<(Vec<(String, String)>, Vec<(String, String)>), workflow::Error> {
-    let municipalities = table::municipality_names(conn, caller)?.into_iter().map(|(code, name)| (code, name)).collect();
+/// (value, words) pairs for a choice list.
+type Options = Vec<(String, String)>;
+
+fn choices(conn: &mut crate::store::Conn, caller: &Caller) -> Result<(Options, Options), workflow::Error> {
+    let municipalities = table::municipality_names(conn, caller)?.into_iter().collect();
     let providers = register::organisations(conn, caller, Some("provider"))?.into_iter().map(|o| (o.id.to_string(), o.name)).collect();
     Ok((municipalities, providers))
 }
@@ -118,7 +121,14 @@ fn kinds() -> Vec<(String, String)> {
     DwellingKind::ALL.iter().map(|k| (k.as_str().to_string(), k.label().to_string())).collect()
 }
 
-async fn form_page(state: &AppState, v: &Visitor, dwelling: Option<Dwelling>, form: Fields, errors: Vec<FieldError>, saved: bool) -> PageResult {
+async fn form_page(
+    state: &AppState,
+    v: &Visitor,
+    dwelling: Option<Dwelling>,
+    form: Fields,
+    errors: Vec<FieldError>,
+    saved: bool,
+) -> PageResult {
     let caller = v.caller.clone();
     let (municipalities, mut providers) = run(state, move |c| choices(c, &caller)).await?;
     providers.insert(0, (String::new(), "geen (contingentwoning)".into()));
@@ -159,7 +169,7 @@ fn fields_of(d: &Dwelling) -> Fields {
         ("municipality".into(), d.municipality_code.clone()),
         ("rooms".into(), d.rooms.to_string()),
         ("max_household".into(), d.max_household.to_string()),
-        ("rent".into(), euros(&d.rent_cents).trim_start_matches("€ ").to_string()),
+        ("rent".into(), euros(d.rent_cents).trim_start_matches("€ ").to_string()),
         ("floor".into(), d.floor.to_string()),
         ("has_lift".into(), yes(d.has_lift)),
         ("wheelchair_accessible".into(), yes(d.wheelchair_accessible)),

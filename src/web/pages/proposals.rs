@@ -94,7 +94,12 @@ async fn show(state: web::Data<AppState>, v: Visitor, id: web::Path<i32>) -> Pag
         label: format!("{} {}", detail.dwelling.street, detail.dwelling.house_number),
         kind: "dwelling",
     }];
-    markers.extend(anchors.iter().filter(|a| a.kind == "network").map(|a| Marker { lat: a.lat, lon: a.lon, label: "netwerk".into(), kind: "anchor" }));
+    markers.extend(anchors.iter().filter(|a| a.kind == "network").map(|a| Marker {
+        lat: a.lat,
+        lon: a.lon,
+        label: "netwerk".into(),
+        kind: "anchor",
+    }));
     ok(ShowPage {
         frame: v.frame("/voorstellen"),
         csrf: v.csrf.clone(),

@@ -148,4 +148,3 @@ pub fn unmatched_reason(r: &solver::model::Reason) -> &'static str {
         solver::model::Reason::Outranked => "voorrang voor een ander",
     }
 }
-
