@@ -236,6 +236,9 @@ async fn every_role_walks_its_main_path(app: TestApp) {
     w.click(&format!("#v-{chosen}")).await;
     w.submit(&format!("form[action='/ronden/{round_id}/beoordelen'] button[type=submit]")).await;
     assert!(w.text().await.contains(&format!("Voorstel {chosen}: gelukt")));
+    w.go("/").await;
+    assert!(w.text().await.contains("Open voorstellen"));
+    w.screenshot("home-coordinator.png").await;
     w.go("/kaart").await;
     assert!(w.c.find(Locator::Css("svg.map path")).await.is_ok(), "the map draws the municipalities");
     w.screenshot("map.png").await;
@@ -248,6 +251,8 @@ async fn every_role_walks_its_main_path(app: TestApp) {
         assert_eq!(w.path().await, format!("/voorstellen/{chosen}"), "{user} {action}");
     }
     assert!(w.text().await.contains("gehuisvest"));
+    assert!(w.c.find(Locator::Css("svg.map rect")).await.is_ok(), "the proposal's dwelling is on its map");
+    w.screenshot("proposal.png").await;
     w.c.close().await.unwrap();
 
     let mut conn = app.db.get().unwrap();

@@ -89,7 +89,173 @@ async fn preference_page_saves_with_its_token(app: TestApp) {
     assert!(body.contains("opgeslagen") && body.contains("name=\"dwelling_published\" value=\"immediate\" checked"));
 }
 
+/// GET a page as a logged-in user: status and body.
+async fn page(app: &TestApp, s: &crate::helpers::Session, path: &str) -> (u16, String) {
+    let r = app.client.get(app.url(path)).header("cookie", &s.cookie).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn form(app: &TestApp, s: &crate::helpers::Session, path: &str, fields: &[(&str, &str)]) -> (u16, String, Option<String>) {
+    let r = app.client.post(app.url(path)).header("cookie", &s.cookie).form(fields).send().await.unwrap();
+    let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+    (r.status().as_u16(), r.text().await.unwrap(), location)
+}
+
+async fn each_role_sees_its_pages_and_no_other(app: TestApp) {
+    // (user, page, status): every role's own pages answer, the others' are refused.
+    let table: &[(&str, &[&str], &[&str])] = &[
+        (
+            "coordinator",
+            &["/", "/ronden", "/voorstellen", "/clienten", "/woningen", "/contingenten", "/kaart"],
+            &["/woningen/nieuw", "/clienten/nieuw", "/landelijke-toegang"],
+        ),
+        (
+            "corporatie",
+            &["/", "/woningen", "/woningen/nieuw", "/woningen/upload", "/voorstellen", "/contingenten", "/kaart"],
+            &["/ronden", "/clienten", "/clienten/nieuw"],
+        ),
+        (
+            "zorgaanbieder",
+            &["/", "/clienten", "/clienten/nieuw", "/voorstellen", "/kaart"],
+            &["/ronden", "/woningen", "/woningen/upload", "/contingenten"],
+        ),
+        (
+            "gemeente",
+            &["/", "/contingenten", "/clienten", "/landelijke-toegang", "/woningen", "/kaart"],
+            &["/ronden", "/voorstellen", "/woningen/nieuw"],
+        ),
+        ("beheer", &["/", "/contingenten", "/kaart"], &["/ronden", "/clienten", "/woningen", "/voorstellen"]),
+    ];
+    for (user, allowed, refused) in table {
+        let s = app.login(user, "demo").await.unwrap();
+        for p in *allowed {
+            let (status, body) = page(&app, &s, p).await;
+            assert_eq!(status, 200, "{user} {p}");
+            assert!(body.contains("<main id=\"inhoud\">") && body.contains("aria-label=\"Hoofdmenu\""), "{user} {p}");
+        }
+        for p in *refused {
+            let (status, body) = page(&app, &s, p).await;
+            assert_eq!(status, 403, "{user} {p}");
+            assert!(body.contains("Geen toegang") && !body.contains("panicked"), "a Dutch error page: {body}");
+        }
+    }
+    // Another provider's client is not found, not forbidden: its existence stays hidden.
+    let ids = |body: String| -> Vec<String> {
+        body.match_indices("href=\"/clienten/")
+            .filter_map(|(i, m)| body[i + m.len()..].split('"').next().map(str::to_string))
+            .filter(|x| x != "nieuw")
+            .collect()
+    };
+    let s = app.login("zorgaanbieder", "demo").await.unwrap();
+    let own = ids(page(&app, &s, "/clienten").await.1);
+    let c = app.login("coordinator", "demo").await.unwrap();
+    let other = ids(page(&app, &c, "/clienten").await.1).into_iter().find(|i| !own.contains(i)).expect("clients of other providers");
+    assert!(!own.is_empty());
+    assert_eq!(page(&app, &s, &format!("/clienten/{}", own[0])).await.0, 200);
+    assert_eq!(page(&app, &s, &format!("/clienten/{other}")).await.0, 404);
+    let all = page(&app, &c, "/clienten?pagina=3").await.1;
+    assert!(all.contains("51–60 van 60") && all.contains("rel=\"prev\"") && !all.contains("rel=\"next\""), "25 a page: {all}");
+    let (status, _) = page(&app, &app.login("corporatie", "demo").await.unwrap(), "/clienten/1").await;
+    assert_eq!(status, 403);
+    assert_eq!(app.client.get(app.url("/ronden")).send().await.unwrap().headers()["location"], "/login", "no session: to the login");
+}
+
+async fn a_bad_form_names_the_field_keeps_the_input_and_stores_nothing(app: TestApp) {
+    let s = app.login("corporatie", "demo").await.unwrap();
+    let before = app.count("dwellings");
+    let mut fields = vec![
+        ("kind", "contingent"),
+        ("street", "<script>alert(1)</script>"),
+        ("house_number", "3"),
+        ("postcode", "12"),
+        ("city", "Arnhem"),
+        ("lat", "51,98"),
+        ("lon", "5,91"),
+        ("rooms", "twee"),
+        ("max_household", "2"),
+        ("rent", "650"),
+        ("available_from", "01-12-2026"),
+    ];
+    let (status, _, _) = form(&app, &s, "/woningen/nieuw", &fields).await;
+    assert_eq!(status, 403, "no CSRF token, no change");
+    fields.push(("csrf_token", &s.csrf));
+    let (status, body, _) = form(&app, &s, "/woningen/nieuw", &fields).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("id=\"e-postcode\"") && body.contains("id=\"e-rooms\"") && body.contains("vul een heel getal in"), "{body}");
+    assert!(
+        body.contains("value=\"&#60;script&#62;alert(1)&#60;/script&#62;\"") || body.contains("value=\"&lt;script&gt;"),
+        "typed text comes back escaped"
+    );
+    assert!(!body.contains("<script>"), "never raw");
+    assert_eq!(app.count("dwellings"), before);
+
+    // Fixed, it is stored as a draft and the street shows escaped.
+    let fixed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| match *k {
+            "postcode" => (*k, "6828 CA"),
+            "rooms" => (*k, "2"),
+            _ => (*k, *v),
+        })
+        .collect();
+    let (status, _, location) = form(&app, &s, "/woningen/nieuw", &fixed).await;
+    assert_eq!(status, 303);
+    let (_, shown) = page(&app, &s, &location.unwrap()).await;
+    assert!(shown.contains("De woning is opgeslagen.") && !shown.contains("<script>"));
+    assert_eq!(app.count("dwellings"), before + 1);
+}
+
+async fn bulk_review_decides_each_and_names_what_failed(app: TestApp) {
+    let s = app.login("coordinator", "demo").await.unwrap();
+    let (status, _, location) = form(&app, &s, "/ronden", &[("csrf_token", &s.csrf), ("datum", "")]).await;
+    assert_eq!(status, 303);
+    let round = location.unwrap();
+    let body = page(&app, &s, &round).await.1;
+    let ids: Vec<String> =
+        body.match_indices("name=\"voorstel\" value=\"").map(|(i, m)| body[i + m.len()..].split('"').next().unwrap().to_string()).collect();
+    assert!(ids.len() >= 2, "the demo round proposes several: {ids:?}");
+    // Reject one without the note that 'other' needs: refused, nothing changes.
+    let bad = [("csrf_token", s.csrf.as_str()), ("besluit", "afwijzen"), ("reden", "other"), ("voorstel", ids[0].as_str())];
+    let (status, body, _) = form(&app, &s, &format!("{round}/beoordelen"), &bad).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("toelichting"));
+    // Approve them all, and one of them twice: each is reported.
+    let mut fields = vec![("csrf_token", s.csrf.as_str()), ("besluit", "goedkeuren")];
+    fields.extend(ids.iter().map(|i| ("voorstel", i.as_str())));
+    fields.push(("voorstel", ids[0].as_str()));
+    let (status, body, _) = form(&app, &s, &format!("{round}/beoordelen"), &fields).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.matches(": <span class=\"ok\">gelukt</span>").count(), ids.len(), "{body}");
+    assert_eq!(body.matches("niet gelukt").count(), 1, "the second approval of the same proposal is refused");
+    let agenda = page(&app, &s, &format!("{round}/agenda")).await.1;
+    assert!(agenda.contains("Agenda uitstroomtafel") && agenda.matches("goedgekeurd").count() >= ids.len());
+}
+
+async fn upload_report_names_line_and_column_and_stores_nothing(app: TestApp) {
+    let s = app.login("corporatie", "demo").await.unwrap();
+    let before = app.count("dwellings");
+    let mut csv = uitstroomtafel::workflow::dwelling_import::example();
+    csv.push_str("contingent;;Steenstraat;14;6828;Arnhem;51,98;5,91;;2;2;650;0;nee;nee;01-12-2026;\n");
+    let upload = |csv: String| {
+        let part = reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("woningen.csv").mime_str("text/csv").unwrap();
+        let form = reqwest::multipart::Form::new().text("csrf_token", s.csrf.clone()).part("bestand", part);
+        app.client.post(app.url("/woningen/upload")).header("cookie", &s.cookie).multipart(form).send()
+    };
+    let r = upload(csv.clone()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("<td class=\"num\">3</td><td>postcode</td>"), "{body}");
+    assert_eq!(app.count("dwellings"), before);
+    let r = upload(uitstroomtafel::workflow::dwelling_import::example()).await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.count("dwellings"), before + 1);
+}
+
 crate::on_both_backends!(
+    each_role_sees_its_pages_and_no_other,
+    a_bad_form_names_the_field_keeps_the_input_and_stores_nothing,
+    bulk_review_decides_each_and_names_what_failed,
+    upload_report_names_line_and_column_and_stores_nothing,
     login_sets_a_strict_cookie_and_logout_ends_the_session,
     wrong_password_and_unknown_user_look_the_same,
     health_and_security_headers,
