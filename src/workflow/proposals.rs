@@ -189,6 +189,25 @@ pub fn reasons(conn: &mut Conn, caller: &Caller) -> Result<Vec<crate::domain::Re
         .collect())
 }
 
+/// The steps the caller may take on a proposal now, by its state and the caller's role,
+/// named as the pages post them.
+pub fn actions(caller: &Caller, p: &ProposalRow) -> Vec<&'static str> {
+    use ProposalStatus as S;
+    let Ok(from) = S::parse("status", &p.status) else { return vec![] };
+    [
+        ("goedkeuren", S::Approved, Capability::ReviewProposals),
+        ("afwijzen", S::Rejected, Capability::ReviewProposals),
+        ("aanbieden", S::Offered, Capability::OfferDwellings),
+        ("accepteren", S::Accepted, Capability::AnswerOffers),
+        ("weigeren", S::Declined, Capability::AnswerOffers),
+        ("huurcontract", S::Placed, Capability::OfferDwellings),
+    ]
+    .into_iter()
+    .filter(|(_, to, cap)| from.may_become(*to) && caller.allow(*cap).is_ok())
+    .map(|(name, _, _)| name)
+    .collect()
+}
+
 /// What the coordinator decides about several proposals at once.
 #[derive(Debug, Clone)]
 pub enum Decision {

@@ -165,6 +165,8 @@ pub struct SheetItem {
     pub explained: Option<solver::model::Proposal>,
     pub dwelling: crate::store::rows::Dwelling,
     pub reference: String,
+    /// Still open to the coordinator's approval or rejection.
+    pub reviewable: bool,
 }
 
 /// A round as the coordinator reviews it.
@@ -189,7 +191,9 @@ pub fn sheet(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Sheet, Error> 
             .and_then(|v| serde_json::from_value::<solver::model::Proposal>(v.get("proposal")?.clone()).ok());
         let dwelling = dwellings::find(conn, &homes, p.dwelling_id)?.ok_or(Error::NotFound("dwelling"))?;
         let reference = clients::find(conn, &region, p.client_id)?.map(|c| c.reference).unwrap_or_default();
-        items.push(SheetItem { proposal: p, explained, dwelling, reference });
+        let reviewable =
+            crate::domain::ProposalStatus::parse("status", &p.status).is_ok_and(|s| s.may_become(crate::domain::ProposalStatus::Rejected));
+        items.push(SheetItem { proposal: p, explained, dwelling, reference, reviewable });
     }
     Ok(Sheet { round, summary, items })
 }

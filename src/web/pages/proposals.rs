@@ -34,6 +34,8 @@ struct ShowPage {
     frame: Frame,
     csrf: String,
     role: Role,
+    /// What the visitor may do now (see `workflow::proposals::actions`).
+    actions: Vec<&'static str>,
     detail: wf::Detail,
     explained: Option<solver::model::Proposal>,
     reasons: Vec<(String, String)>,
@@ -104,6 +106,7 @@ async fn show(state: web::Data<AppState>, v: Visitor, id: web::Path<i32>) -> Pag
         frame: v.frame("/voorstellen"),
         csrf: v.csrf.clone(),
         role: v.caller.role,
+        actions: wf::actions(&v.caller, &detail.proposal),
         explained,
         reasons: reasons.iter().map(|r| (r.as_str().to_string(), r.label().to_string())).collect(),
         map: map::draw(areas, markers),
