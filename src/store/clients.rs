@@ -173,6 +173,11 @@ pub fn ready(conn: &mut Conn, scope: &ClientScope) -> QueryResult<Vec<Client>> {
     scoped(scope, &f).order((clients::ready_since.asc(), clients::id.asc())).select(Client::as_select()).load(conn)
 }
 
+/// The pseudonymous references of the given clients.
+pub fn references(conn: &mut Conn, ids: &[i32]) -> QueryResult<Vec<(i32, String)>> {
+    clients::table.filter(clients::id.eq_any(ids)).select((clients::id, clients::reference)).load(conn)
+}
+
 pub fn set_urgency(conn: &mut Conn, id: i32, urgency: &str) -> QueryResult<usize> {
     diesel::update(clients::table.find(id))
         .set((clients::urgency.eq(urgency), clients::version.eq(clients::version + 1), clients::updated_at.eq(super::now())))

@@ -109,25 +109,24 @@ pub fn overview(conn: &mut Conn, caller: &Caller, today: NaiveDate) -> Result<Ov
         })
         .collect();
     let now = crate::store::now();
-    let mut open = Vec::new();
-    let refs: HashMap<i32, String> = clients::list(conn, &ClientScope::Region(caller.region_id), &Default::default(), 0, i64::MAX)?
-        .0
-        .into_iter()
-        .map(|c| (c.id, c.reference))
-        .collect();
+    let mut rows = Vec::new();
     for status in ProposalStatus::ALL.iter().filter(|s| s.is_open()) {
-        let (rows, _) = proposals::list(conn, &ProposalScope::Region(caller.region_id), Some(status.as_str()), 0, 1_000)?;
-        for p in rows {
-            open.push(OpenProposal {
-                id: p.id,
-                round_id: p.round_id,
-                reference: refs.get(&p.client_id).cloned().unwrap_or_default(),
-                status: *status,
-                age_days: (now - p.updated_at).num_days().max(0),
-                stalled: super::proposals::is_stalled(&p, policy.stall_days, now),
-            });
-        }
+        let (found, _) = proposals::list(conn, &ProposalScope::Region(caller.region_id), Some(status.as_str()), 0, 1_000)?;
+        rows.extend(found.into_iter().map(|p| (*status, p)));
     }
+    let ids: Vec<i32> = rows.iter().map(|(_, p)| p.client_id).collect();
+    let refs: HashMap<i32, String> = clients::references(conn, &ids)?.into_iter().collect();
+    let mut open: Vec<OpenProposal> = rows
+        .into_iter()
+        .map(|(status, p)| OpenProposal {
+            id: p.id,
+            round_id: p.round_id,
+            reference: refs.get(&p.client_id).cloned().unwrap_or_default(),
+            status,
+            age_days: (now - p.updated_at).num_days().max(0),
+            stalled: super::proposals::is_stalled(&p, policy.stall_days, now),
+        })
+        .collect();
     open.sort_by_key(|p| std::cmp::Reverse(p.age_days));
     Ok(Overview { bands, waiting, free_dwellings, contingents, open })
 }

@@ -227,6 +227,11 @@ async fn bulk_review_decides_each_and_names_what_failed(app: TestApp) {
     assert_eq!(status, 200);
     assert_eq!(body.matches(": <span class=\"ok\">gelukt</span>").count(), ids.len(), "{body}");
     assert_eq!(body.matches("niet gelukt").count(), 1, "the second approval of the same proposal is refused");
+    let home = page(&app, &s, "/").await.1;
+    for id in &ids {
+        assert!(home.contains(&format!(">Voorstel {id}</a>")), "the overview lists open proposal {id}");
+    }
+    assert_eq!(home.matches("<td>goedgekeurd</td>").count(), ids.len(), "each approved one with its state");
     let agenda = page(&app, &s, &format!("{round}/agenda")).await.1;
     assert!(agenda.contains("Agenda uitstroomtafel") && agenda.matches("goedgekeurd").count() >= ids.len());
 }
