@@ -44,6 +44,13 @@ enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Anonymise placed and withdrawn clients past the region's retention period (the
+    /// sweep inside `serve` does this too).
+    Retention {
+        /// Run it now.
+        #[arg(long)]
+        run: bool,
+    },
     /// Solve a matching graph (solver/README.md) from JSON, without a database.
     Solve {
         #[arg(long)]
@@ -186,6 +193,17 @@ fn run(cli: Cli) -> Result<(), String> {
             let (expired, report) = uitstroomtafel::workflow::sweep(&mut conn, mailer.as_ref(), &config.notify, &config.public_url, now)
                 .map_err(|e| e.to_string())?;
             println!("offers expired: {expired}; {report:?}");
+            Ok(())
+        }
+        Command::Retention { run } => {
+            if !run {
+                return Err("retention changes data; say --run".into());
+            }
+            let db = Db::open(&config.database, 1).map_err(|e| e.to_string())?;
+            db.migrate().map_err(|e| e.to_string())?;
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let n = uitstroomtafel::workflow::retention::run(&mut conn, uitstroomtafel::store::now()).map_err(|e| e.to_string())?;
+            println!("clients anonymised: {n}");
             Ok(())
         }
         Command::Solve { .. } | Command::Match { .. } | Command::Generate { .. } => unreachable!("handled by run_offline"),

@@ -11,6 +11,7 @@ mod proposal;
 pub mod responsibility;
 mod roles;
 pub mod text;
+pub mod throttle;
 
 pub use client::ClientFields;
 pub use client::{Anchor, AnchorKind, BirthYear, ClientStatus, ExclusionZone, Needs, NewClient, ReferenceCode};

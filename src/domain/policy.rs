@@ -24,6 +24,8 @@ pub struct RegionPolicy {
     pub offer_working_days: u32,
     /// Review reasons this region does not use (`other` always stays).
     pub disabled_reasons: Vec<String>,
+    /// Days after placement or withdrawal that a client's record is anonymised.
+    pub retention_days: i64,
 }
 
 impl Default for RegionPolicy {
@@ -38,6 +40,7 @@ impl Default for RegionPolicy {
             flip_reminder_days: 14,
             offer_working_days: 10,
             disabled_reasons: vec![],
+            retention_days: 365,
         }
     }
 }

@@ -5,11 +5,32 @@ use super::schema::audit_log;
 use super::Conn;
 use diesel::prelude::*;
 
-pub fn record(conn: &mut Conn, user_id: Option<i32>, action: &str, entity: &str, entity_id: Option<i32>, detail: &str) -> QueryResult<()> {
+/// Who did an audited thing, and from where; the service's own jobs have neither.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Actor<'a> {
+    pub user_id: Option<i32>,
+    pub address: Option<&'a str>,
+}
+
+impl Actor<'_> {
+    pub const SYSTEM: Actor<'static> = Actor { user_id: None, address: None };
+}
+
+/// Appends one row; the database refuses to change or delete it afterwards.
+pub fn record<'a>(
+    conn: &mut Conn,
+    actor: impl Into<Actor<'a>>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i32>,
+    detail: &str,
+) -> QueryResult<()> {
+    let actor = actor.into();
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::at.eq(super::now()),
-            audit_log::user_id.eq(user_id),
+            audit_log::user_id.eq(actor.user_id),
+            audit_log::address.eq(actor.address),
             audit_log::action.eq(action),
             audit_log::entity.eq(entity),
             audit_log::entity_id.eq(entity_id),

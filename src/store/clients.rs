@@ -173,6 +173,27 @@ pub fn ready(conn: &mut Conn, scope: &ClientScope) -> QueryResult<Vec<Client>> {
     scoped(scope, &f).order((clients::ready_since.asc(), clients::id.asc())).select(Client::as_select()).load(conn)
 }
 
+/// Placed or withdrawn clients of a region, unchanged since `before` and not yet anonymised.
+pub fn due_for_anonymising(conn: &mut Conn, region_id: i32, before: chrono::NaiveDateTime) -> QueryResult<Vec<Client>> {
+    scoped(&ClientScope::Region(region_id), &ClientFilter::default())
+        .filter(clients::status.eq_any(["placed", "withdrawn"]))
+        .filter(clients::updated_at.lt(before))
+        .filter(clients::anonymised_at.is_null())
+        .select(Client::as_select())
+        .load(conn)
+}
+
+/// Removes what could identify the person: the places (exclusion zones, anchors), the
+/// wish municipality, and the exact birth year (replaced by `birth_decade`).
+pub fn anonymise(conn: &mut Conn, id: i32, birth_decade: i32, at: chrono::NaiveDateTime) -> QueryResult<()> {
+    diesel::delete(client_exclusion_zones::table.filter(client_exclusion_zones::client_id.eq(id))).execute(conn)?;
+    diesel::delete(client_anchors::table.filter(client_anchors::client_id.eq(id))).execute(conn)?;
+    diesel::update(clients::table.find(id))
+        .set((clients::wish_municipality.eq(None::<String>), clients::birth_year.eq(birth_decade), clients::anonymised_at.eq(Some(at))))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// The pseudonymous references of the given clients.
 pub fn references(conn: &mut Conn, ids: &[i32]) -> QueryResult<Vec<(i32, String)>> {
     clients::table.filter(clients::id.eq_any(ids)).select((clients::id, clients::reference)).load(conn)

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod clients;
 pub mod contingents;
 pub mod dwellings;
+pub mod logins;
 pub mod municipalities;
 pub mod notifications;
 pub mod organisations;

@@ -28,6 +28,10 @@ pub fn find_region(conn: &mut Conn, id: i32) -> QueryResult<Region> {
     regions::table.find(id).select(Region::as_select()).first(conn)
 }
 
+pub fn all_regions(conn: &mut Conn) -> QueryResult<Vec<Region>> {
+    regions::table.order(regions::id.asc()).select(Region::as_select()).load(conn)
+}
+
 pub fn find_region_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<Region>> {
     regions::table.filter(regions::code.eq(code)).select(Region::as_select()).first(conn).optional()
 }
@@ -100,23 +104,48 @@ pub fn user_with_org(conn: &mut Conn, user_id: i32) -> QueryResult<Option<(User,
         .optional()
 }
 
-pub fn create_token(conn: &mut Conn, user_id: i32, name: &str, token_hash: &str) -> QueryResult<i32> {
+pub fn create_token(conn: &mut Conn, user_id: i32, name: &str, token_hash: &str, expires: chrono::NaiveDateTime) -> QueryResult<i32> {
     diesel::insert_into(api_tokens::table)
         .values((
             api_tokens::user_id.eq(user_id),
             api_tokens::name.eq(name),
             api_tokens::token_hash.eq(token_hash),
             api_tokens::created_at.eq(super::now()),
+            api_tokens::expires_at.eq(Some(expires)),
         ))
         .returning(api_tokens::id)
         .get_result(conn)
 }
 
-/// The user holding a live (not revoked) token with this hash.
+/// An API token as its owner sees it: never its secret.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+pub struct TokenRow {
+    pub id: i32,
+    pub name: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub expires_at: Option<chrono::NaiveDateTime>,
+    pub revoked_at: Option<chrono::NaiveDateTime>,
+}
+
+pub fn tokens_of(conn: &mut Conn, user_id: i32) -> QueryResult<Vec<TokenRow>> {
+    api_tokens::table.filter(api_tokens::user_id.eq(user_id)).order(api_tokens::id.asc()).select(TokenRow::as_select()).load(conn)
+}
+
+/// Revokes the user's own live token; `false` when there is none with that id.
+pub fn revoke_token(conn: &mut Conn, user_id: i32, id: i32, at: chrono::NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(api_tokens::table.find(id).filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()))
+        .set(api_tokens::revoked_at.eq(Some(at)))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// The user holding a live token with this hash: not revoked, not expired.
 pub fn user_for_token(conn: &mut Conn, token_hash: &str) -> QueryResult<Option<i32>> {
     api_tokens::table
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
+        .filter(api_tokens::expires_at.gt(super::now()))
         .select(api_tokens::user_id)
         .first(conn)
         .optional()

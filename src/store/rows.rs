@@ -196,4 +196,6 @@ pub struct AuditEntry {
     pub entity: String,
     pub entity_id: Option<i32>,
     pub detail: String,
+    /// The address the request came from; none for the service's own jobs.
+    pub address: Option<String>,
 }

@@ -74,6 +74,7 @@ diesel::table! {
         token_hash -> Text,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
     }
 }
 
@@ -141,6 +142,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         escalated_on -> Nullable<Date>,
+        anonymised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -234,6 +236,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_attempts (id) {
+        id -> Integer,
+        username -> Text,
+        address -> Text,
+        succeeded -> Bool,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Integer,
         at -> Timestamp,
@@ -242,6 +254,7 @@ diesel::table! {
         entity -> Text,
         entity_id -> Nullable<Integer>,
         detail -> Text,
+        address -> Nullable<Text>,
     }
 }
 
@@ -326,6 +339,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     leases,
     outbox,
     audit_log,
+    login_attempts,
     notifications,
     notification_preferences,
     contingent_ledger,

@@ -80,6 +80,13 @@ impl ApiError {
             ApiError::Workflow(W::Transition { why, .. }) => {
                 (StatusCode::CONFLICT, "ongeldige-overgang", "Deze stap is niet toegestaan", why.clone(), vec![])
             }
+            ApiError::Workflow(W::Throttled(secs)) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "te-veel-pogingen",
+                "Te veel pogingen",
+                format!("te veel mislukte pogingen om in te loggen; probeer het over {} minuten opnieuw", secs.div_ceil(60)),
+                vec![],
+            ),
             ApiError::Workflow(W::Store(_)) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "serverfout",
@@ -163,6 +170,9 @@ impl ResponseError for ApiError {
         resp.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if status == StatusCode::UNAUTHORIZED {
             resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let ApiError::Workflow(workflow::Error::Throttled(secs)) = self {
+            resp.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         resp.body(serde_json::to_string(&body).expect("problem serialises"))
     }

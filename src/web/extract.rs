@@ -15,6 +15,12 @@ use serde::de::DeserializeOwned;
 pub const SESSION_COOKIE: &str = "ut_sessie";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// The address a request came from: the peer of the connection. (Behind a reverse proxy
+/// that is the proxy; the service does not trust `X-Forwarded-For`, which anyone can send.)
+pub fn address(req: &HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "onbekend".into())
+}
+
 /// The caller of an API request: a bearer token, or a browser session. A session-based
 /// request that changes something must carry the session's CSRF token in `X-CSRF-Token`.
 pub struct Auth(pub Caller);
@@ -34,10 +40,13 @@ impl FromRequest for Auth {
         let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
         let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         let csrf = req.headers().get(CSRF_HEADER).and_then(|h| h.to_str().ok()).map(str::to_string);
+        let from = address(req);
         Box::pin(async move {
             if let Some(token) = bearer {
                 let caller = state.db.run(move |c| auth::caller_for_token(c, &token)).await?;
-                return caller.map(Auth).ok_or(ApiError::Workflow(workflow::Error::Unauthenticated));
+                return caller
+                    .map(|c| Auth(Caller { address: Some(from), ..c }))
+                    .ok_or(ApiError::Workflow(workflow::Error::Unauthenticated));
             }
             let Some(secret) = cookie else {
                 return Err(ApiError::Workflow(workflow::Error::Unauthenticated));
@@ -47,7 +56,7 @@ impl FromRequest for Auth {
             if unsafe_method && csrf.as_deref() != Some(expected.as_str()) {
                 return Err(ApiError::Csrf);
             }
-            Ok(Auth(caller))
+            Ok(Auth(Caller { address: Some(from), ..caller }))
         })
     }
 }

@@ -30,6 +30,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
     use api::{clients, contingents, dwellings, notifications, proposals, register, responsibility, rounds};
     cfg.service(register::me)
         .service(register::create_token)
+        .service(register::list_tokens)
+        .service(register::revoke_token)
         .service(register::locate)
         .service(register::municipalities)
         .service(register::municipality)
@@ -121,6 +123,8 @@ pub fn app(
         InitError = (),
     >,
 > {
+    // Served over TLS (secure cookies on): browsers must keep to HTTPS.
+    let hsts = state.config.secure_cookies;
     let app = App::new()
         .app_data(state)
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NoRoute.into()))
@@ -133,6 +137,10 @@ pub fn app(
                 .add(("Referrer-Policy", "same-origin"))
                 .add(("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")),
         )
+        .wrap(actix_web::middleware::Condition::new(
+            hsts,
+            DefaultHeaders::new().add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains")),
+        ))
         .wrap(actix_web::middleware::Compress::default())
         .into_utoipa_app()
         .service(

@@ -18,6 +18,14 @@ pub struct Caller {
     pub region_id: i32,
     /// For a municipality's users: their municipality's CBS code.
     pub municipality: Option<String>,
+    /// The address the request came from, for the audit log.
+    pub address: Option<String>,
+}
+
+impl<'a> From<&'a Caller> for crate::store::audit::Actor<'a> {
+    fn from(c: &'a Caller) -> Self {
+        crate::store::audit::Actor { user_id: Some(c.user_id), address: c.address.as_deref() }
+    }
 }
 
 /// A thing a caller may try to do.

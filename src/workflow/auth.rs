@@ -2,8 +2,10 @@
 //! 256-bit values; only their SHA-256 is stored, so a copy of the database opens nothing.
 
 use super::{Caller, Error};
+use crate::domain::throttle::Throttle;
 use crate::domain::{OrgKind, Role};
-use crate::store::{self, audit, organisations, sessions, Conn};
+use crate::store::audit::Actor;
+use crate::store::{self, audit, logins, organisations, sessions, Conn};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::RngCore;
@@ -38,9 +40,19 @@ pub struct NewSession {
     pub csrf_token: String,
 }
 
-/// Checks the password and opens a session. Unknown users cost the same hash as known
-/// ones, so response time does not tell which usernames exist.
-pub fn login(conn: &mut Conn, username: &str, password: &str, session_hours: u32) -> Result<NewSession, Error> {
+/// Checks the password and opens a new session (a new id at every login). Unknown users
+/// cost the same hash as known ones and are throttled the same, so neither the response
+/// time nor a lockout tells which usernames exist. `address` is where the request came from.
+pub fn login(conn: &mut Conn, username: &str, password: &str, session_hours: u32, address: &str) -> Result<NewSession, Error> {
+    let now = store::now();
+    let key = username.trim().to_lowercase();
+    let throttle = Throttle::default();
+    let since = now - throttle.window;
+    let (account, from) = (logins::account_failures(conn, &key, since)?, logins::address_failures(conn, address, since)?);
+    if let Some(wait) = throttle.wait(&account, &from, now) {
+        audit::record(conn, Actor { user_id: None, address: Some(address) }, "login.throttled", "user", None, &key)?;
+        return Err(Error::Throttled(wait.num_seconds().max(1) as u64));
+    }
     let user = organisations::find_user_by_name(conn, username.trim())?;
     let ok = match &user {
         Some(u) => verify_password(password, &u.password_hash),
@@ -52,15 +64,19 @@ pub fn login(conn: &mut Conn, username: &str, password: &str, session_hours: u32
     let user = match (ok, user) {
         (true, Some(u)) => u,
         (_, u) => {
-            audit::record(conn, u.map(|u| u.id), "login.failed", "user", None, "")?;
+            crate::store::write_tx(conn, |conn| {
+                logins::record(conn, &key, address, false, now)?;
+                audit::record(conn, Actor { user_id: u.map(|u| u.id), address: Some(address) }, "login.failed", "user", None, "")
+            })?;
             return Err(Error::Unauthenticated);
         }
     };
     let session = NewSession { secret: new_secret(), csrf_token: new_secret() };
-    let expires = store::now() + chrono::Duration::hours(i64::from(session_hours));
+    let expires = now + chrono::Duration::hours(i64::from(session_hours));
     crate::store::write_tx(conn, |conn| {
+        logins::record(conn, &key, address, true, now)?;
         sessions::create(conn, &hash_secret(&session.secret), user.id, &session.csrf_token, expires)?;
-        audit::record(conn, Some(user.id), "login", "user", Some(user.id), "")
+        audit::record(conn, Actor { user_id: Some(user.id), address: Some(address) }, "login", "user", Some(user.id), "")
     })?;
     Ok(session)
 }
@@ -102,19 +118,53 @@ fn caller_for_user(conn: &mut Conn, user_id: i32) -> Result<Option<Caller>, Erro
         organisation_name: org.name,
         region_id: org.region_id,
         municipality: org.municipality_code,
+        address: None,
     }))
 }
 
+/// How long an API token lives when the request does not say: 90 days.
+pub const TOKEN_DAYS: i64 = 90;
+/// The longest an API token may live.
+pub const MAX_TOKEN_DAYS: i64 = 365;
+
 /// A new API token for the caller, for a machine client such as a corporation's own
-/// housing system. The plain token is returned once and never stored.
-pub fn create_api_token(conn: &mut Conn, caller: &Caller, name: &str) -> Result<String, Error> {
+/// housing system, valid for `days` (1 to 365). The plain token is returned once and
+/// never stored; it is revocable.
+pub fn create_api_token(
+    conn: &mut Conn,
+    caller: &Caller,
+    name: &str,
+    days: Option<i64>,
+) -> Result<(i32, String, chrono::NaiveDateTime), Error> {
     let name = crate::domain::parse_text("name", name, 80).map_err(|e| Error::Invalid(vec![e]))?;
+    let days = days.unwrap_or(TOKEN_DAYS);
+    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+        return Err(Error::invalid("days", "range", format!("een token geldt 1 tot {MAX_TOKEN_DAYS} dagen")));
+    }
     let token = format!("ut_{}", new_secret());
-    crate::store::write_tx(conn, |conn| {
-        let id = organisations::create_token(conn, caller.user_id, &name, &hash_secret(&token))?;
-        audit::record(conn, Some(caller.user_id), "token.create", "api_token", Some(id), &name)
+    let expires = store::now() + chrono::Duration::days(days);
+    let id = crate::store::write_tx(conn, |conn| {
+        let id = organisations::create_token(conn, caller.user_id, &name, &hash_secret(&token), expires)?;
+        audit::record(conn, caller, "token.create", "api_token", Some(id), &name)?;
+        Ok::<_, Error>(id)
     })?;
-    Ok(token)
+    Ok((id, token, expires))
+}
+
+/// The caller's own tokens, without their secrets.
+pub fn api_tokens(conn: &mut Conn, caller: &Caller) -> Result<Vec<organisations::TokenRow>, Error> {
+    Ok(organisations::tokens_of(conn, caller.user_id)?)
+}
+
+/// Revokes one of the caller's own tokens; from then on it opens nothing.
+pub fn revoke_api_token(conn: &mut Conn, caller: &Caller, id: i32) -> Result<(), Error> {
+    crate::store::write_tx(conn, |conn| {
+        if !organisations::revoke_token(conn, caller.user_id, id, store::now())? {
+            return Err(Error::NotFound("api_token"));
+        }
+        audit::record(conn, caller, "token.revoke", "api_token", Some(id), "")?;
+        Ok(())
+    })
 }
 
 /// Adds a user to an existing organisation; the role must fit the organisation's kind.

@@ -71,7 +71,7 @@ pub fn register(conn: &mut Conn, caller: &Caller, c: &NewClient) -> Result<Clien
         let reference = ReferenceCode::generate(&mut rand::rng());
         let client = q::insert(conn, caller.organisation_id, reference.as_str(), &row)?;
         q::replace_places(conn, client.id, &zones, &anchors)?;
-        audit::record(conn, Some(caller.user_id), "client.create", "client", Some(client.id), "")?;
+        audit::record(conn, caller, "client.create", "client", Some(client.id), "")?;
         record(conn, client)
     })
 }
@@ -101,7 +101,7 @@ pub fn update(conn: &mut Conn, caller: &Caller, id: i32, version: i32, c: &NewCl
             Error::Conflict(format!("de cliënt is intussen gewijzigd (versie {} in plaats van {version}); laad opnieuw", current.version))
         })?;
         q::replace_places(conn, id, &zones, &anchors)?;
-        audit::record(conn, Some(caller.user_id), "client.update", "client", Some(id), "")?;
+        audit::record(conn, caller, "client.update", "client", Some(id), "")?;
         record(conn, client)
     })
 }
@@ -129,7 +129,7 @@ fn transition(
     crate::store::write_tx(conn, |conn| {
         let client = q::set_status(conn, id, from.as_str(), to.as_str(), ready_since, paused_until)?
             .ok_or_else(|| Error::Conflict("de status van de cliënt is intussen veranderd; laad opnieuw".into()))?;
-        audit::record(conn, Some(caller.user_id), &format!("client.{action}"), "client", Some(id), "")?;
+        audit::record(conn, caller, &format!("client.{action}"), "client", Some(id), "")?;
         then(conn, &client)?;
         record(conn, client)
     })
@@ -199,7 +199,7 @@ pub fn withdraw(conn: &mut Conn, caller: &Caller, id: i32) -> Result<ClientRecor
 pub fn get(conn: &mut Conn, caller: &Caller, id: i32) -> Result<ClientRecord, Error> {
     let client = q::find(conn, &caller.client_scope()?, id)?.ok_or(Error::NotFound("client"))?;
     crate::store::write_tx(conn, |conn| {
-        audit::record(conn, Some(caller.user_id), "client.read", "client", Some(id), "")?;
+        audit::record(conn, caller, "client.read", "client", Some(id), "")?;
         record(conn, client)
     })
 }
@@ -227,7 +227,7 @@ pub fn list(conn: &mut Conn, caller: &Caller, f: ListQuery<'_>, page: Page) -> R
     let (items, total) = q::list(conn, &scope, &filter, page.offset(), page.per_page)?;
     if !items.is_empty() {
         let ids = items.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(",");
-        audit::record(conn, Some(caller.user_id), "client.list", "client", None, &format!("ids={ids}"))?;
+        audit::record(conn, caller, "client.list", "client", None, &format!("ids={ids}"))?;
     }
     Ok(Paged { items, page, total })
 }
@@ -242,7 +242,7 @@ pub fn override_urgency(conn: &mut Conn, caller: &Caller, id: i32, urgency: Urge
         q::set_urgency(conn, id, urgency.as_str())?;
         audit::record(
             conn,
-            Some(caller.user_id),
+            caller,
             "client.urgency_override",
             "client",
             Some(id),

@@ -86,7 +86,7 @@ pub fn create(conn: &mut Conn, caller: &Caller, c: &NewContingent) -> Result<Con
             )));
         }
         let created = q::insert(conn, &row)?;
-        audit::record(conn, Some(caller.user_id), "contingent.create", "contingent", Some(created.id), &format!("cap={}", created.cap))?;
+        audit::record(conn, caller, "contingent.create", "contingent", Some(created.id), &format!("cap={}", created.cap))?;
         Ok(created)
     })
 }
@@ -105,7 +105,7 @@ pub fn set_cap(conn: &mut Conn, caller: &Caller, id: i32, cap: i64) -> Result<Co
     }
     crate::store::write_tx(conn, |conn| {
         let updated = q::set_cap(conn, id, cap)?;
-        audit::record(conn, Some(caller.user_id), "contingent.cap", "contingent", Some(id), &format!("{} -> {}", current.cap, cap))?;
+        audit::record(conn, caller, "contingent.cap", "contingent", Some(id), &format!("{} -> {}", current.cap, cap))?;
         alert_if_low(conn, &current, &updated)?;
         Ok(updated)
     })
@@ -150,7 +150,7 @@ pub fn ledger(conn: &mut Conn, caller: &Caller, id: i32) -> Result<(Contingent, 
     let k = q::find(conn, &caller.contingent_scope()?, id)?.ok_or(Error::NotFound("contingent"))?;
     let entries = crate::store::proposals::entries(conn, id)?;
     if entries.iter().any(|e| e.client_reference.is_some()) {
-        audit::record(conn, Some(caller.user_id), "contingent.ledger.read", "contingent", Some(id), "")?;
+        audit::record(conn, caller, "contingent.ledger.read", "contingent", Some(id), "")?;
     }
     Ok((k, entries))
 }

@@ -102,7 +102,7 @@ pub fn create_many(conn: &mut Conn, caller: &Caller, ds: &[NewDwelling]) -> Resu
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let d = q::insert(conn, caller.organisation_id, row, DwellingStatus::Draft.as_str())?;
-            audit::record(conn, Some(caller.user_id), "dwelling.create", "dwelling", Some(d.id), "")?;
+            audit::record(conn, caller, "dwelling.create", "dwelling", Some(d.id), "")?;
             out.push(d);
         }
         Ok(out)
@@ -135,7 +135,7 @@ pub fn update(conn: &mut Conn, caller: &Caller, id: i32, version: i32, d: &NewDw
                 current.version
             ))
         })?;
-        audit::record(conn, Some(caller.user_id), "dwelling.update", "dwelling", Some(id), "")?;
+        audit::record(conn, caller, "dwelling.update", "dwelling", Some(id), "")?;
         Ok(updated)
     })
 }
@@ -163,7 +163,7 @@ fn transition(
     crate::store::write_tx(conn, |conn| {
         let d = q::set_status(conn, id, from.as_str(), to.as_str())?
             .ok_or_else(|| Error::Conflict("de status van de woning is intussen veranderd; laad haar opnieuw".into()))?;
-        audit::record(conn, Some(caller.user_id), &format!("dwelling.{action}"), "dwelling", Some(id), "")?;
+        audit::record(conn, caller, &format!("dwelling.{action}"), "dwelling", Some(id), "")?;
         then(conn, &d)?;
         Ok(d)
     })

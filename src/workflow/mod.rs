@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod proposals;
 pub mod register;
 pub mod responsibility;
+pub mod retention;
 pub mod rounds;
 pub mod table;
 
@@ -40,6 +41,9 @@ pub enum Error {
     /// A state transition the workflow does not allow.
     #[error("cannot {action} a {entity} that is {from}")]
     Transition { entity: &'static str, action: &'static str, from: String, why: String },
+    /// Too many failed logins: wait this many seconds.
+    #[error("too many attempts; retry after {0} s")]
+    Throttled(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -87,6 +91,8 @@ pub fn sweep(
     proposals::alert_stalls(conn, now)?;
     proposals::remind_flips(conn, today_at(now), now)?;
     crate::store::sessions::delete_expired(conn, now)?;
+    crate::store::logins::forget_before(conn, now - chrono::Duration::days(1))?;
+    retention::run(conn, now)?;
     let report = crate::notify::worker::run_once(conn, mailer, cfg, public_url, now)?;
     Ok((expired, report))
 }

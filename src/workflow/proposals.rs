@@ -68,7 +68,7 @@ fn parts(conn: &mut Conn, caller: &Caller, p: &ProposalRow) -> Result<(Client, D
 pub fn get(conn: &mut Conn, caller: &Caller, id: i32) -> Result<Detail, Error> {
     let p = q::find(conn, &scope(caller)?, id)?.ok_or(Error::NotFound("proposal"))?;
     let (client, dwelling) = parts(conn, caller, &p)?;
-    audit::record(conn, Some(caller.user_id), "proposal.read", "client", Some(client.id), &format!("proposal={id}"))?;
+    audit::record(conn, caller, "proposal.read", "client", Some(client.id), &format!("proposal={id}"))?;
     let stalled = is_stalled(&p, stall_days(conn, caller)?, crate::store::now());
     Ok(Detail { proposal: p, client, dwelling, stalled })
 }
@@ -134,7 +134,7 @@ fn step(
         }
         then(conn, &p, &client, &dwelling)?;
         let detail = reason.map(|r| r.code.as_str()).unwrap_or("");
-        audit::record(conn, Some(caller.user_id), &format!("proposal.{}", to.as_str()), "proposal", Some(id), detail)?;
+        audit::record(conn, caller, &format!("proposal.{}", to.as_str()), "proposal", Some(id), detail)?;
         Ok(())
     })?;
     get(conn, caller, id)
@@ -283,7 +283,7 @@ pub fn decline(conn: &mut Conn, caller: &Caller, id: i32, reason: &Reason) -> Re
             clients::set_urgency(conn, c.id, "regular")?;
             audit::record(
                 conn,
-                Some(caller.user_id),
+                caller,
                 "client.urgency_lost",
                 "client",
                 Some(c.id),
@@ -345,7 +345,7 @@ pub fn expire_overdue(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateT
             let d = dwellings::by_id(conn, p.dwelling_id)?;
             client_to(conn, &c, "proposed", "ready")?;
             dwelling_to(conn, &d, "reserved", "published")?;
-            audit::record(conn, None, "proposal.expired", "proposal", Some(p.id), "offer_expired")?;
+            audit::record(conn, audit::Actor::SYSTEM, "proposal.expired", "proposal", Some(p.id), "offer_expired")?;
             let region = crate::store::organisations::find_organisation(conn, d.corporation_id)?
                 .map(|o| o.region_id)
                 .ok_or(Error::NotFound("organisation"))?;
@@ -499,7 +499,7 @@ pub fn plan_flip(conn: &mut Conn, caller: &Caller, id: i32, conditions: &str, pl
     }
     write_tx(conn, |conn| {
         q::plan_flip(conn, p.id, &conditions, planned)?;
-        audit::record(conn, Some(caller.user_id), "omklap.plan", "proposal", Some(p.id), &planned.to_string())?;
+        audit::record(conn, caller, "omklap.plan", "proposal", Some(p.id), &planned.to_string())?;
         Ok(())
     })
 }
@@ -536,7 +536,7 @@ pub fn record_flip(conn: &mut Conn, caller: &Caller, id: i32, flipped_on: NaiveD
                 })?;
             }
         }
-        audit::record(conn, Some(caller.user_id), "omklap.flip", "proposal", Some(p.id), &flipped_on.to_string())?;
+        audit::record(conn, caller, "omklap.flip", "proposal", Some(p.id), &flipped_on.to_string())?;
         Ok(())
     })
 }
@@ -608,7 +608,7 @@ pub fn withdraw_placement(conn: &mut Conn, caller: &Caller, id: i32, reason: &Re
                 q::book(conn, k, Some(id), -1, "plaatsing ingetrokken", Some(caller.user_id))?;
             }
         }
-        audit::record(conn, Some(caller.user_id), "proposal.placement_withdrawn", "proposal", Some(id), reason.code.as_str())?;
+        audit::record(conn, caller, "proposal.placement_withdrawn", "proposal", Some(id), reason.code.as_str())?;
         Ok::<_, Error>(())
     })?;
     get(conn, caller, id)

@@ -71,7 +71,7 @@ pub fn create_organisation(
         return Err(Error::invalid("name", "unique", format!("er is al een organisatie '{name}'")));
     }
     let id = organisations::create_organisation(conn, caller.region_id, kind.as_str(), &name, municipality.as_ref().map(|m| m.as_str()))?;
-    audit::record(conn, Some(caller.user_id), "organisation.create", "organisation", Some(id), &name)?;
+    audit::record(conn, caller, "organisation.create", "organisation", Some(id), &name)?;
     organisations::find_organisation(conn, id)?.ok_or(Error::NotFound("organisation"))
 }
 

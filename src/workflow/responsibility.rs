@@ -64,7 +64,7 @@ pub fn request(conn: &mut Conn, caller: &Caller, id: i32, wish: &str, today: Nai
     }
     write_tx(conn, |conn| {
         q::request(conn, id, wish.as_str(), caller.user_id, today)?;
-        audit::record(conn, Some(caller.user_id), "lt.request", "client", Some(id), wish.as_str())?;
+        audit::record(conn, caller, "lt.request", "client", Some(id), wish.as_str())?;
         Ok::<_, Error>(())
     })?;
     get(conn, caller, id, today)
@@ -92,7 +92,7 @@ pub fn assess(
     ];
     write_tx(conn, |conn| {
         q::assess(conn, id, c, agrees)?;
-        audit::record(conn, Some(caller.user_id), "lt.assess", "client", Some(id), if agrees { "agrees" } else { "disagrees" })?;
+        audit::record(conn, caller, "lt.assess", "client", Some(id), if agrees { "agrees" } else { "disagrees" })?;
         Ok::<_, Error>(())
     })?;
     get(conn, caller, id, today)
@@ -132,7 +132,7 @@ pub fn settle(
             Body::Regioadviseur => q::set_regioadviseur(conn, id, party_word(responsible))?,
             Body::Geschillencommissie => q::set_geschillencommissie(conn, id, party_word(responsible))?,
         };
-        audit::record(conn, Some(caller.user_id), "lt.settle", "client", Some(id), &format!("{body:?}: {}", party_word(responsible)))?;
+        audit::record(conn, caller, "lt.settle", "client", Some(id), &format!("{body:?}: {}", party_word(responsible)))?;
         Ok::<_, Error>(())
     })?;
     get(conn, caller, id, today)
@@ -160,7 +160,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i32, today: NaiveDate) -> Resul
         }),
         None => None,
     };
-    audit::record(conn, Some(caller.user_id), "lt.read", "client", Some(id), "")?;
+    audit::record(conn, caller, "lt.read", "client", Some(id), "")?;
     Ok(decide(&c.binding_municipality, request.as_ref(), today))
 }
 
@@ -173,7 +173,7 @@ pub fn requests(conn: &mut Conn, caller: &Caller) -> Result<Vec<(q::LtRow, Strin
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let reference = clients::find(conn, &ClientScope::Region(caller.region_id), r.client_id)?.map(|c| c.reference).unwrap_or_default();
-        audit::record(conn, Some(caller.user_id), "lt.list", "client", Some(r.client_id), "")?;
+        audit::record(conn, caller, "lt.list", "client", Some(r.client_id), "")?;
         out.push((r, reference));
     }
     Ok(out)

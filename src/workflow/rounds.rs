@@ -128,7 +128,7 @@ fn solve_and_store(
             },
         };
         q::finish(conn, round_id, "done", &serde_json::to_string(&summary).expect("summary serialises"))?;
-        audit::record(conn, Some(caller.user_id), "round.run", "match_round", Some(round_id), &format!("proposed={proposed}"))?;
+        audit::record(conn, caller, "round.run", "match_round", Some(round_id), &format!("proposed={proposed}"))?;
         notify::emit(
             conn,
             &Event {
@@ -147,7 +147,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i32) -> Result<(RoundRow, Vec<P
     caller.allow(Capability::ReadRounds)?;
     let round = q::find(conn, caller.region_id, id)?.ok_or(Error::NotFound("round"))?;
     let proposals = q::proposals_of(conn, id)?;
-    audit::record(conn, Some(caller.user_id), "round.read", "match_round", Some(id), "")?;
+    audit::record(conn, caller, "round.read", "match_round", Some(id), "")?;
     Ok((round, proposals))
 }
 

@@ -19,4 +19,5 @@ mod proposals;
 mod register;
 mod responsibility;
 mod rounds;
+mod security;
 mod validation;

@@ -54,7 +54,7 @@ async fn wrong_password_and_unknown_user_look_the_same(app: TestApp) {
 async fn health_and_security_headers(app: TestApp) {
     let r = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    for h in ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"] {
+    for h in ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy", "strict-transport-security"] {
         assert!(r.headers().contains_key(h), "{h}");
     }
     let body: serde_json::Value = r.json().await.unwrap();

@@ -7,7 +7,7 @@ use crate::web::error::{ApiError, Problem};
 use crate::web::extract::{ApiJson, Auth};
 use crate::web::AppState;
 use crate::workflow::{auth, register as wf};
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -177,21 +177,57 @@ pub async fn me(state: web::Data<AppState>, Auth(caller): Auth) -> Result<HttpRe
 pub struct TokenInput {
     /// What the token is for, e.g. "koppeling woonruimtesysteem".
     pub name: String,
+    /// Days the token lives, 1 to 365; 90 when left out.
+    pub days: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenView {
+    pub id: i32,
     /// Shown once; send it as `Authorization: Bearer <token>`.
     pub token: String,
+    pub expires_at: chrono::NaiveDateTime,
 }
 
-/// A new API token acting as the caller, for a machine client.
-#[utoipa::path(tag = "register", request_body = TokenInput, responses((status = 201, body = TokenView)))]
+/// A token as its owner sees it later: never the secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: i32,
+    pub name: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub expires_at: Option<chrono::NaiveDateTime>,
+    pub revoked_at: Option<chrono::NaiveDateTime>,
+}
+
+/// A new API token acting as the caller, for a machine client. The token is in this
+/// answer only; the service keeps its hash.
+#[utoipa::path(tag = "register", request_body = TokenInput, responses((status = 201, body = TokenView), (status = 422, body = Problem)))]
 #[post("/tokens")]
 pub async fn create_token(state: web::Data<AppState>, Auth(caller): Auth, body: ApiJson<TokenInput>) -> Result<HttpResponse, ApiError> {
-    let name = body.0.name;
-    let token = state.db.run(move |c| auth::create_api_token(c, &caller, &name)).await?;
-    Ok(HttpResponse::Created().json(TokenView { token }))
+    let TokenInput { name, days } = body.0;
+    let (id, token, expires_at) = state.db.run(move |c| auth::create_api_token(c, &caller, &name, days)).await?;
+    Ok(HttpResponse::Created().json(TokenView { id, token, expires_at }))
+}
+
+/// The caller's own API tokens, without their secrets.
+#[utoipa::path(tag = "register", responses((status = 200, body = Vec<TokenInfo>)))]
+#[get("/tokens")]
+pub async fn list_tokens(state: web::Data<AppState>, Auth(caller): Auth) -> Result<HttpResponse, ApiError> {
+    let rows = state.db.run(move |c| auth::api_tokens(c, &caller)).await?;
+    let view: Vec<TokenInfo> = rows
+        .into_iter()
+        .map(|t| TokenInfo { id: t.id, name: t.name, created_at: t.created_at, expires_at: t.expires_at, revoked_at: t.revoked_at })
+        .collect();
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Revokes one of the caller's own tokens at once.
+#[utoipa::path(tag = "register", responses((status = 204), (status = 404, body = Problem)))]
+#[delete("/tokens/{id}")]
+pub async fn revoke_token(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    state.db.run(move |c| auth::revoke_api_token(c, &caller, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -109,11 +109,24 @@ pub struct LoginForm {
     password: String,
 }
 
-async fn login(state: web::Data<AppState>, form: web::Form<LoginForm>) -> Result<HttpResponse, PageError> {
+async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpResponse, PageError> {
     let LoginForm { username, password } = form.into_inner();
     let hours = state.config.session_hours;
     let name = username.clone();
-    match state.db.run(move |c| auth::login(c, &name, &password, hours)).await {
+    let address = crate::web::extract::address(&req);
+    // A new session id at every login: a session the browser had before ends here.
+    let before = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+    match state
+        .db
+        .run(move |c| {
+            let session = auth::login(c, &name, &password, hours, &address)?;
+            if let Some(old) = before {
+                auth::logout(c, &old)?;
+            }
+            Ok::<_, workflow::Error>(session)
+        })
+        .await
+    {
         Ok(session) => {
             let cookie = Cookie::build(SESSION_COOKIE, session.secret)
                 .path("/")
@@ -132,6 +145,18 @@ async fn login(state: web::Data<AppState>, form: web::Form<LoginForm>) -> Result
                 username,
             },
         )),
+        Err(workflow::Error::Throttled(secs)) => {
+            let mut page = html(
+                StatusCode::TOO_MANY_REQUESTS,
+                LoginPage {
+                    frame: Frame { is_demo: state.is_demo, user: None },
+                    error: Some(format!("Te veel mislukte pogingen. Probeer het over {} minuten opnieuw.", secs.div_ceil(60))),
+                    username,
+                },
+            );
+            page.headers_mut().insert(header::RETRY_AFTER, secs.into());
+            Ok(page)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -143,6 +168,7 @@ pub struct LogoutForm {
 
 async fn logout(state: web::Data<AppState>, req: HttpRequest, form: web::Form<LogoutForm>) -> Result<HttpResponse, PageError> {
     let secret = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+    // A logout without a live session still clears the cookie.
     let found = match secret.clone() {
         Some(s) => state.db.run(move |c| auth::caller_for_session(c, &s)).await?,
         None => None,

@@ -125,10 +125,11 @@ impl FromRequest for Visitor {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
         let secret = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let from = super::extract::address(req);
         Box::pin(async move {
             let Some(secret) = secret else { return Err(PageError::Login) };
             match state.db.run(move |c| auth::caller_for_session(c, &secret)).await? {
-                Some((caller, csrf)) => Ok(Visitor { caller, csrf, is_demo: state.is_demo }),
+                Some((caller, csrf)) => Ok(Visitor { caller: Caller { address: Some(from), ..caller }, csrf, is_demo: state.is_demo }),
                 None => Err(PageError::Login),
             }
         })
