@@ -44,6 +44,17 @@ enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Write the whole register as one JSON document (to move a region to PostgreSQL).
+    Export {
+        /// The file to write; standard output when left out.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Read an export into an empty database of either backend: all of it or none.
+    Import {
+        #[arg(long)]
+        input: PathBuf,
+    },
     /// Anonymise placed and withdrawn clients past the region's retention period (the
     /// sweep inside `serve` does this too).
     Retention {
@@ -193,6 +204,28 @@ fn run(cli: Cli) -> Result<(), String> {
             let (expired, report) = uitstroomtafel::workflow::sweep(&mut conn, mailer.as_ref(), &config.notify, &config.public_url, now)
                 .map_err(|e| e.to_string())?;
             println!("offers expired: {expired}; {report:?}");
+            Ok(())
+        }
+        Command::Export { output } => {
+            let db = Db::open(&config.database, 1).map_err(|e| e.to_string())?;
+            db.migrate().map_err(|e| e.to_string())?;
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let doc = uitstroomtafel::store::transfer::export(&mut conn).map_err(|e| e.to_string())?;
+            let text = serde_json::to_string_pretty(&doc).expect("JSON serialises");
+            match output {
+                Some(path) => std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?,
+                None => println!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Import { input } => {
+            let text = std::fs::read_to_string(&input).map_err(|e| format!("{}: {e}", input.display()))?;
+            let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", input.display()))?;
+            let db = Db::open(&config.database, 1).map_err(|e| e.to_string())?;
+            db.migrate().map_err(|e| e.to_string())?;
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let n = uitstroomtafel::store::transfer::import(&mut conn, &doc).map_err(|e| e.to_string())?;
+            println!("rows imported: {n}");
             Ok(())
         }
         Command::Retention { run } => {

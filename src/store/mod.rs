@@ -17,6 +17,7 @@ pub mod rounds;
 pub mod rows;
 pub mod schema;
 pub mod sessions;
+pub mod transfer;
 
 use crate::config::DatabaseUrl;
 use diesel::connection::SimpleConnection;

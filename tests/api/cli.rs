@@ -103,3 +103,30 @@ fn solve_match_and_generate_without_a_database() {
     assert!(placed > 0);
     assert_eq!(placed + unmatched, 300);
 }
+
+#[test]
+fn export_then_import_moves_the_register_and_refuses_a_full_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let (from, to) = (format!("sqlite://{}", dir.path().join("a.db").display()), format!("sqlite://{}", dir.path().join("b.db").display()));
+    let file = dir.path().join("register.json");
+    assert!(bin().args(["--database", &from, "demo"]).output().unwrap().status.success());
+    let out = bin().args(["--database", &from, "export", "--output"]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin().args(["--database", &to, "import", "--input"]).arg(&file).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.starts_with("rows imported: "), "{said} {}", String::from_utf8_lossy(&out.stderr));
+    let again = bin().args(["--database", &to, "import", "--input"]).arg(&file).output().unwrap();
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    let a = bin().args(["--database", &from, "export"]).output().unwrap().stdout;
+    let b = bin().args(["--database", &to, "export"]).output().unwrap().stdout;
+    assert_eq!(a, b, "the same register");
+}
+
+#[test]
+fn retention_runs_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    assert!(!bin().args(["--database", &db, "retention"]).output().unwrap().status.success());
+    let out = bin().args(["--database", &db, "retention", "--run"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("clients anonymised: 0"));
+}

@@ -20,4 +20,5 @@ mod register;
 mod responsibility;
 mod rounds;
 mod security;
+mod transfer;
 mod validation;
