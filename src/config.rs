@@ -181,7 +181,7 @@ pub struct Overrides {
 }
 
 /// Environment variables that are not settings of the file.
-const NOT_SETTINGS: &[&str] = &["config", "require_postgres", "require_smtp", "require_browser", "screenshots", "log"];
+const NOT_SETTINGS: &[&str] = &["config", "require_postgres", "require_smtp", "require_browser", "require_faults", "screenshots", "log"];
 
 impl Config {
     /// Loads defaults, then `file` (when it exists, or always when `required`), then the

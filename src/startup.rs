@@ -25,6 +25,7 @@ pub struct Application {
     server: Server,
     db: Db,
     is_demo: bool,
+    worker: Option<Worker>,
 }
 
 impl Application {
@@ -38,16 +39,14 @@ impl Application {
         let is_demo = db.run(|c| organisations::is_demo(c).map_err(StoreError::from)).await?;
         let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind { addr: config.bind, source })?;
         let port = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?.port();
-        if config.notify.run_worker {
-            spawn_worker(db.clone(), &config).map_err(StartError::Demo)?;
-        }
+        let worker = if config.notify.run_worker { Some(spawn_worker(db.clone(), &config).map_err(StartError::Demo)?) } else { None };
         let state = actix_web::web::Data::new(AppState { db: db.clone(), config: Arc::new(config), is_demo });
         let openapi = Arc::new(web::openapi());
         let server = HttpServer::new(move || web::app(state.clone(), openapi.clone()))
             .listen(listener)
             .map_err(|source| StartError::Bind { addr: ([0, 0, 0, 0], port).into(), source })?
             .run();
-        Ok(Application { port, server, db, is_demo })
+        Ok(Application { port, server, db, is_demo, worker })
     }
 
     pub fn port(&self) -> u16 {
@@ -62,23 +61,42 @@ impl Application {
         self.is_demo
     }
 
+    /// Serves until SIGTERM or SIGINT: the server stops taking connections and lets the
+    /// requests in flight finish; then the worker finishes its current sweep and stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(w) = self.worker {
+            let _ = w.stop.send(true);
+            let _ = w.handle.await;
+            tracing::info!("notification worker stopped");
+        }
+        tracing::info!("stopped cleanly");
+        served
     }
 }
 
-/// Runs the notification worker every `interval_seconds` for as long as the service runs.
-fn spawn_worker(db: Db, config: &Config) -> Result<(), String> {
+/// The running worker and the switch that stops it between sweeps.
+struct Worker {
+    stop: tokio::sync::watch::Sender<bool>,
+    handle: actix_web::rt::task::JoinHandle<()>,
+}
+
+/// Runs the notification worker every `interval_seconds` until told to stop.
+fn spawn_worker(db: Db, config: &Config) -> Result<Worker, String> {
     let mailer = config.notify.smtp.as_ref().map(Mailer::new).transpose()?.map(Arc::new);
     if mailer.is_none() {
         tracing::warn!("no [smtp] configured: notifications show in the service, mails wait in the outbox");
     }
     let cfg = config.notify.clone();
     let public_url = config.public_url.clone();
-    actix_web::rt::spawn(async move {
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let handle = actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(cfg.interval_seconds));
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stopped.changed() => break,
+            }
             let (mailer, cfg, url) = (mailer.clone(), cfg.clone(), public_url.clone());
             let result = db.run(move |c| crate::workflow::sweep(c, mailer.as_deref(), &cfg, &url, crate::store::now())).await;
             match result {
@@ -88,5 +106,5 @@ fn spawn_worker(db: Db, config: &Config) -> Result<(), String> {
             }
         }
     });
-    Ok(())
+    Ok(Worker { stop, handle })
 }

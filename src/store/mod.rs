@@ -49,6 +49,33 @@ pub enum StoreError {
     Cancelled,
 }
 
+impl StoreError {
+    /// When the database cannot take the request now but may soon (unreachable, restarting,
+    /// disk full, read-only): the Dutch reason for a 503; `None` for other failures.
+    pub fn unavailable(&self) -> Option<&'static str> {
+        use diesel::result::{DatabaseErrorKind, Error as E};
+        match self {
+            StoreError::Pool(_) => Some("de database is even niet bereikbaar"),
+            StoreError::Query(E::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => Some("de verbinding met de database viel weg"),
+            StoreError::Query(E::DatabaseError(_, info)) => {
+                let m = info.message().to_lowercase();
+                if m.contains("disk is full") || m.contains("no space left") {
+                    Some("de schijf van de database is vol; wijzigingen kunnen nu niet worden opgeslagen")
+                } else if m.contains("readonly") || m.contains("read-only") {
+                    Some("de database is nu alleen te lezen; wijzigingen kunnen nu niet worden opgeslagen")
+                } else if m.contains("terminating connection") || m.contains("server closed the connection") || m.contains("shutting down")
+                {
+                    Some("de database start opnieuw op")
+                } else {
+                    None
+                }
+            }
+            StoreError::Query(E::BrokenTransactionManager) => Some("de verbinding met de database viel weg"),
+            _ => None,
+        }
+    }
+}
+
 /// Opens connections of the right kind straight from the configured URL, so a URL is
 /// never tried against the wrong backend, and sets SQLite's pragmas on each one.
 #[derive(Debug, Clone)]
@@ -99,7 +126,7 @@ impl Db {
         }
         let pool = r2d2::Pool::builder()
             .max_size(size)
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(Duration::from_secs(3))
             .build(Manager(url.clone()))
             .map_err(|e| StoreError::Migration(format!("cannot open the database {url:?}: {e}")))?;
         Ok(Db { pool, url: url.clone() })

@@ -56,6 +56,9 @@ impl From<Vec<FieldError>> for ApiError {
     }
 }
 
+/// How long a client should wait before trying again when the database is unavailable.
+const RETRY_SECONDS: &str = "5";
+
 const BASE: &str = "https://uitstroomtafel.nl/problemen/";
 
 impl ApiError {
@@ -85,6 +88,13 @@ impl ApiError {
                 "te-veel-pogingen",
                 "Te veel pogingen",
                 format!("te veel mislukte pogingen om in te loggen; probeer het over {} minuten opnieuw", secs.div_ceil(60)),
+                vec![],
+            ),
+            ApiError::Workflow(W::Store(e)) if e.unavailable().is_some() => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "niet-beschikbaar",
+                "Even niet beschikbaar",
+                format!("{}; probeer het over enkele seconden opnieuw", e.unavailable().unwrap_or_default()),
                 vec![],
             ),
             ApiError::Workflow(W::Store(_)) => (
@@ -173,6 +183,9 @@ impl ResponseError for ApiError {
         }
         if let ApiError::Workflow(workflow::Error::Throttled(secs)) = self {
             resp.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.insert_header((header::RETRY_AFTER, RETRY_SECONDS));
         }
         resp.body(serde_json::to_string(&body).expect("problem serialises"))
     }

@@ -19,9 +19,12 @@ pub enum Backend {
     Postgres,
 }
 
-/// A PostgreSQL cluster for this test binary, on a unix socket in a temporary folder.
-struct PgCluster {
+/// A PostgreSQL cluster on a unix socket in a temporary folder: one shared by this test
+/// binary, or one of a test's own that it may stop and start.
+pub struct PgCluster {
     socket_dir: PathBuf,
+    data: PathBuf,
+    opts: String,
     port: u16,
 }
 
@@ -45,43 +48,84 @@ fn pg(bin: &str, args: &[&str]) -> std::process::Output {
 }
 
 fn start_cluster() -> Result<PgCluster, String> {
-    if !Path::new(PG_BIN).join("initdb").exists() {
-        return Err(format!("no PostgreSQL binaries in {PG_BIN}"));
+    PgCluster::create("shared", 20_000 + (std::process::id() % 20_000) as u16)
+}
+
+static OWN_CLUSTERS: AtomicU32 = AtomicU32::new(0);
+
+impl PgCluster {
+    fn create(tag: &str, port: u16) -> Result<PgCluster, String> {
+        if !Path::new(PG_BIN).join("initdb").exists() {
+            return Err(format!("no PostgreSQL binaries in {PG_BIN}"));
+        }
+        let dir = std::env::temp_dir().join(format!("ut-pg-{}-{tag}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        if is_root() {
+            Command::new("chown").args(["-R", "postgres:postgres", &dir.to_string_lossy()]).status().map_err(|e| e.to_string())?;
+        }
+        let data = dir.join("data");
+        let out = pg("initdb", &["-D", &data.to_string_lossy(), "-A", "trust", "-U", "postgres", "--no-sync"]);
+        if !out.status.success() {
+            return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        let opts = format!("-k {} -p {port} -c listen_addresses='' -c fsync=off -c max_connections=300", dir.display());
+        let cluster = PgCluster { socket_dir: dir.clone(), data: data.clone(), opts, port };
+        cluster.start()?;
+        // Stop the cluster when this test process ends, however it ends.
+        let stop = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runas} {PG_BIN}/pg_ctl -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
+            pid = std::process::id(),
+            runas = if is_root() { "runuser -u postgres --" } else { "" },
+            data = data.display(),
+            dir = dir.display(),
+        );
+        Command::new("sh")
+            .args(["-c", &stop])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        Ok(cluster)
     }
-    let dir = std::env::temp_dir().join(format!("ut-pg-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    if is_root() {
-        Command::new("chown").args(["-R", "postgres:postgres", &dir.to_string_lossy()]).status().map_err(|e| e.to_string())?;
+
+    /// A cluster of the calling test's own, with one empty database `ut`; `None` (after
+    /// saying why) where PostgreSQL cannot run and is not required.
+    pub fn own() -> Option<PgCluster> {
+        let n = OWN_CLUSTERS.fetch_add(1, Ordering::SeqCst);
+        let port = 40_000 + ((std::process::id() % 5_000) as u16) * 4 + n as u16;
+        match PgCluster::create(&format!("own{n}"), port) {
+            Ok(c) => {
+                let mut admin = PgConnection::establish(&c.url("postgres")).expect("connect to the own cluster");
+                admin.batch_execute("CREATE DATABASE ut").expect("create database");
+                Some(c)
+            }
+            Err(why) => {
+                if std::env::var("UITSTROOMTAFEL_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                    panic!("PostgreSQL is required here (UITSTROOMTAFEL_REQUIRE_POSTGRES=1) but: {why}");
+                }
+                eprintln!("SKIPPED PostgreSQL test: {why}");
+                None
+            }
+        }
     }
-    let data = dir.join("data");
-    let out = pg("initdb", &["-D", &data.to_string_lossy(), "-A", "trust", "-U", "postgres", "--no-sync"]);
-    if !out.status.success() {
-        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+
+    pub fn start(&self) -> Result<(), String> {
+        let log = self.socket_dir.join("log");
+        let out = pg("pg_ctl", &["-D", &self.data.to_string_lossy(), "-o", &self.opts, "-l", &log.to_string_lossy(), "-w", "start"]);
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("pg_ctl start failed: {}", String::from_utf8_lossy(&out.stderr)))
+        }
     }
-    let port = 20_000 + (std::process::id() % 20_000) as u16;
-    let opts = format!("-k {} -p {port} -c listen_addresses='' -c fsync=off -c max_connections=300", dir.display());
-    let log = dir.join("log");
-    let out = pg("pg_ctl", &["-D", &data.to_string_lossy(), "-o", &opts, "-l", &log.to_string_lossy(), "-w", "start"]);
-    if !out.status.success() {
-        return Err(format!("pg_ctl start failed: {}", String::from_utf8_lossy(&out.stderr)));
+
+    /// Stops the server at once, as a crash or an operator's restart would.
+    pub fn stop(&self) {
+        let out = pg("pg_ctl", &["-D", &self.data.to_string_lossy(), "-m", "fast", "-w", "stop"]);
+        assert!(out.status.success(), "pg_ctl stop: {}", String::from_utf8_lossy(&out.stderr));
     }
-    // Stop the cluster when this test process ends, however it ends.
-    let stop = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runas} {PG_BIN}/pg_ctl -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
-        pid = std::process::id(),
-        runas = if is_root() { "runuser -u postgres --" } else { "" },
-        data = data.display(),
-        dir = dir.display(),
-    );
-    Command::new("sh")
-        .args(["-c", &stop])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    Ok(PgCluster { socket_dir: dir, port })
 }
 
 fn cluster() -> Option<&'static PgCluster> {
@@ -99,7 +143,7 @@ fn cluster() -> Option<&'static PgCluster> {
 }
 
 impl PgCluster {
-    fn url(&self, db: &str) -> String {
+    pub fn url(&self, db: &str) -> String {
         format!("postgresql:///{db}?host={}&port={}&user=postgres", self.socket_dir.display(), self.port)
     }
 }
@@ -141,6 +185,12 @@ impl TestApp {
                 (DatabaseUrl::Postgres(cluster.url(&name)), Some(name))
             }
         };
+        Some(Self::spawn_on(url, demo, pg_db, dir).await)
+    }
+
+    /// The service on a database of the test's choosing (an own cluster, a small disk).
+    pub async fn spawn_on(url: DatabaseUrl, demo: bool, pg_db: Option<String>, dir: tempfile::TempDir) -> TestApp {
+        let backend = if url.is_postgres() { Backend::Postgres } else { Backend::Sqlite };
         let mut config = Config::with(url, "127.0.0.1:0".parse().unwrap());
         config.pool_size = 4;
         config.notify.run_worker = false;
@@ -149,7 +199,15 @@ impl TestApp {
         let db = app.db().clone();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Some(TestApp { address, client, db, backend, pg_db, _dir: dir })
+        TestApp { address, client, db, backend, pg_db, _dir: dir }
+    }
+
+    /// The database URL as the command line takes it, for a child process.
+    pub fn database_arg(&self) -> String {
+        match self.db.url() {
+            DatabaseUrl::Postgres(u) => u.clone(),
+            DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

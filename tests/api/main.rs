@@ -12,6 +12,7 @@ mod clients;
 mod constraints;
 mod contingents;
 mod dwellings;
+mod faults;
 mod notify;
 mod omklap;
 mod pages;
