@@ -32,6 +32,10 @@ async fn every_endpoint_by_role(app: TestApp) {
     let kid = k["id"].as_i64().unwrap();
     let today = chrono::Utc::now().date_naive();
     let ready = json!({"ready_since": (today - chrono::Duration::days(30)).to_string()});
+    let (s, round) = app.post("/api/v1/rounds", &tokens[0], &json!({})).await;
+    assert_eq!(s, 201, "{round}");
+    let pid = round["proposals"][0]["id"].as_i64().expect("the demo round proposes");
+    let reject = json!({"reason": "other", "note": "test"});
     let pause = json!({"until": (today + chrono::Duration::days(30)).to_string()});
 
     let rows: Vec<Row> = vec![
@@ -72,6 +76,16 @@ async fn every_endpoint_by_role(app: TestApp) {
         ("GET", "/api/v1/notifications/preferences".into(), None, [200, 200, 200, 200, 200]),
         ("GET", "/api/v1/outbox".into(), None, [403, 403, 403, 403, 200]),
         ("GET", "/api/v1/proposals".into(), None, [200, 200, 200, 403, 403]),
+        // A corporation sees a proposal from approval on, a provider only its clients'.
+        ("GET", format!("/api/v1/proposals/{pid}"), None, [200, SKIP, SKIP, 403, 403]),
+        ("POST", format!("/api/v1/proposals/{pid}/approve"), None, [200, 403, 403, 403, 403]),
+        ("POST", format!("/api/v1/proposals/{pid}/reject"), Some(reject), [200, 403, 403, 403, 403]),
+        ("POST", format!("/api/v1/proposals/{pid}/lease"), Some(json!({"signed_on": today.to_string()})), [403, SKIP, 403, 403, 403]),
+        ("POST", format!("/api/v1/proposals/{pid}/decline"), Some(json!({"reason": "other", "note": "x"})), [403, 403, SKIP, 403, 403]),
+        ("GET", format!("/api/v1/contingents/{kid}/ledger"), None, [200, 200, 403, 200, 200]),
+        ("GET", "/api/v1/municipalities/GM0202/boundary".into(), None, [200, 200, 200, 200, 200]),
+        ("GET", "/api/v1/tokens".into(), None, [200, 200, 200, 200, 200]),
+        ("DELETE", "/api/v1/tokens/999999".into(), None, [404, 404, 404, 404, 404]),
     ];
 
     for (method, path, body, expected) in rows {
@@ -150,6 +164,35 @@ async fn organisations_are_isolated(app: TestApp) {
     let (_, list) = app.get("/api/v1/contingents", &zevenaar).await;
     assert!(list["items"].as_array().unwrap().iter().all(|k| k["municipality"] == "GM0299"));
     assert!(list["total"].as_i64().unwrap() > 0);
+
+    // A proposal of other parties: 404 for the second corporation and provider, on the
+    // API and on the page, even once approved (when its own corporation would see it).
+    let coord = app.token("coordinator").await;
+    let (_, round) = app.post("/api/v1/rounds", &coord, &json!({})).await;
+    let (corp2_org, prov2_org) = (corp2_org.as_i64().unwrap(), app.get("/api/v1/me", &prov2).await.1["organisation_id"].as_i64().unwrap());
+    let mut foreign = None;
+    for p in round["proposals"].as_array().unwrap() {
+        let (_, d) = app.get(&format!("/api/v1/dwellings/{}", p["dwelling_id"]), &coord).await;
+        let (_, c) = app.get(&format!("/api/v1/clients/{}", p["client_id"]), &coord).await;
+        if d["corporation_id"].as_i64() != Some(corp2_org) && c["provider_id"].as_i64() != Some(prov2_org) {
+            foreign = p["id"].as_i64();
+            break;
+        }
+    }
+    let pid = foreign.expect("a proposal between other parties");
+    assert_eq!(app.post(&format!("/api/v1/proposals/{pid}/approve"), &coord, &json!(null)).await.0, 200);
+    for token in [&corp2, &prov2] {
+        assert_eq!(app.get(&format!("/api/v1/proposals/{pid}"), token).await.0, 404);
+        assert_eq!(app.post(&format!("/api/v1/proposals/{pid}/offer"), token, &json!(null)).await.0, if token == &corp2 { 404 } else { 403 });
+    }
+    for (user, password) in [("corporatie2", "een lang wachtwoord"), ("zorg2", "een lang wachtwoord")] {
+        let s = app.login(user, password).await.unwrap();
+        let page = app.client.get(app.url(&format!("/voorstellen/{pid}"))).header("cookie", &s.cookie).send().await.unwrap();
+        assert_eq!(page.status(), 404, "{user} on the page");
+    }
+    let s = app.login("corporatie2", "een lang wachtwoord").await.unwrap();
+    let page = app.client.get(app.url(&format!("/woningen/{did}"))).header("cookie", &s.cookie).send().await.unwrap();
+    assert_eq!(page.status(), 404, "another corporation's dwelling page");
 }
 
 crate::on_both_backends!(every_endpoint_by_role, organisations_are_isolated);

@@ -6,6 +6,7 @@ mod ledger;
 mod smtp;
 
 mod access;
+mod audit;
 mod browser;
 mod cli;
 mod clients;
