@@ -183,7 +183,10 @@ async fn organisations_are_isolated(app: TestApp) {
     assert_eq!(app.post(&format!("/api/v1/proposals/{pid}/approve"), &coord, &json!(null)).await.0, 200);
     for token in [&corp2, &prov2] {
         assert_eq!(app.get(&format!("/api/v1/proposals/{pid}"), token).await.0, 404);
-        assert_eq!(app.post(&format!("/api/v1/proposals/{pid}/offer"), token, &json!(null)).await.0, if token == &corp2 { 404 } else { 403 });
+        assert_eq!(
+            app.post(&format!("/api/v1/proposals/{pid}/offer"), token, &json!(null)).await.0,
+            if token == &corp2 { 404 } else { 403 }
+        );
     }
     for (user, password) in [("corporatie2", "een lang wachtwoord"), ("zorg2", "een lang wachtwoord")] {
         let s = app.login(user, password).await.unwrap();

@@ -25,7 +25,8 @@ fn last_id(app: &TestApp) -> i32 {
 }
 
 async fn every_client_read_and_change_is_audited(app: TestApp) {
-    let (prov, coord, gemeente, corp) = (app.token("zorgaanbieder").await, app.token("coordinator").await, app.token("gemeente").await, app.token("corporatie").await);
+    let (prov, coord, gemeente, corp) =
+        (app.token("zorgaanbieder").await, app.token("coordinator").await, app.token("gemeente").await, app.token("corporatie").await);
     let today = chrono::Utc::now().date_naive();
 
     let before = last_id(&app);
@@ -37,7 +38,8 @@ async fn every_client_read_and_change_is_audited(app: TestApp) {
             || (r.1 == "proposal" && pid.is_some() && r.2 == pid)
     };
     let check = |what: &str, rows: Vec<Row>, pid: Option<i32>| {
-        let hit = rows.iter().find(|r| mentions_client(r, pid)).unwrap_or_else(|| panic!("{what} left no audit row about the client: {rows:?}"));
+        let hit =
+            rows.iter().find(|r| mentions_client(r, pid)).unwrap_or_else(|| panic!("{what} left no audit row about the client: {rows:?}"));
         assert!(hit.4.is_some(), "{what}: who");
         assert_eq!(hit.5.as_deref(), Some("127.0.0.1"), "{what}: from where");
     };
@@ -87,7 +89,9 @@ async fn every_client_read_and_change_is_audited(app: TestApp) {
     assert!(rows_after(&app, before).iter().any(|r| r.0 == "round.read" && r.2 == Some(rid as i32)));
     let p = &round["proposals"][0];
     let (pid, pclient) = (p["id"].as_i64().unwrap() as i32, p["client_id"].as_i64().unwrap() as i32);
-    for (method, path, token) in [("GET", format!("/api/v1/proposals/{pid}"), &coord), ("POST", format!("/api/v1/proposals/{pid}/approve"), &coord)] {
+    for (method, path, token) in
+        [("GET", format!("/api/v1/proposals/{pid}"), &coord), ("POST", format!("/api/v1/proposals/{pid}/approve"), &coord)]
+    {
         let before = last_id(&app);
         let (s, v, _) = app.call(method, &path, Some(token), None).await;
         assert_eq!(s, 200, "{v}");

@@ -14,6 +14,7 @@ mod constraints;
 mod contingents;
 mod dwellings;
 mod faults;
+mod injection;
 mod notify;
 mod omklap;
 mod pages;
