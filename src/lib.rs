@@ -8,6 +8,7 @@ pub mod domain;
 pub mod geo;
 pub mod matching;
 pub mod notify;
+pub mod scale;
 pub mod startup;
 pub mod store;
 pub mod web;

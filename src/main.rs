@@ -44,6 +44,12 @@ enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Fill an empty database with a national-size register for the load benchmark
+    /// (20,000 clients, 12,000 dwellings, 342 municipalities, 1,500 contingents).
+    Seed {
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// Write the whole register as one JSON document (to move a region to PostgreSQL).
     Export {
         /// The file to write; standard output when left out.
@@ -204,6 +210,16 @@ fn run(cli: Cli) -> Result<(), String> {
             let (expired, report) = uitstroomtafel::workflow::sweep(&mut conn, mailer.as_ref(), &config.notify, &config.public_url, now)
                 .map_err(|e| e.to_string())?;
             println!("offers expired: {expired}; {report:?}");
+            Ok(())
+        }
+        Command::Seed { seed } => {
+            let db = Db::open(&config.database, 1).map_err(|e| e.to_string())?;
+            db.migrate().map_err(|e| e.to_string())?;
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let t = std::time::Instant::now();
+            uitstroomtafel::scale::load(&mut conn, uitstroomtafel::scale::NATIONAL, seed)?;
+            println!("national register seeded in {:.1} s", t.elapsed().as_secs_f64());
+            println!("logins (password 'demo'): coordinator, corporatie (Corporatie 01), zorgaanbieder (Zorgaanbieder 001), gemeente (Amsterdam), beheer");
             Ok(())
         }
         Command::Export { output } => {

@@ -26,17 +26,19 @@ pub fn record<'a>(
     detail: &str,
 ) -> QueryResult<()> {
     let actor = actor.into();
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::at.eq(super::now()),
-            audit_log::user_id.eq(actor.user_id),
-            audit_log::address.eq(actor.address),
-            audit_log::action.eq(action),
-            audit_log::entity.eq(entity),
-            audit_log::entity_id.eq(entity_id),
-            audit_log::detail.eq(detail),
-        ))
-        .execute(conn)?;
+    super::sqlite_write(conn, |conn| {
+        diesel::insert_into(audit_log::table)
+            .values((
+                audit_log::at.eq(super::now()),
+                audit_log::user_id.eq(actor.user_id),
+                audit_log::address.eq(actor.address),
+                audit_log::action.eq(action),
+                audit_log::entity.eq(entity),
+                audit_log::entity_id.eq(entity_id),
+                audit_log::detail.eq(detail),
+            ))
+            .execute(conn)
+    })?;
     Ok(())
 }
 

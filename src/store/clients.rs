@@ -167,6 +167,15 @@ pub fn count_by_status(conn: &mut Conn, scope: &ClientScope) -> QueryResult<Vec<
     Ok(counts.into_iter().collect())
 }
 
+/// The days the scope's ready clients became ready, and the `longest` who wait longest.
+pub fn waiting(conn: &mut Conn, scope: &ClientScope, longest: i64) -> QueryResult<(Vec<Option<NaiveDate>>, Vec<Client>)> {
+    let f = ClientFilter { status: Some("ready".into()), ..Default::default() };
+    let days = scoped(scope, &f).select(clients::ready_since).load(conn)?;
+    let first =
+        scoped(scope, &f).order((clients::ready_since.asc(), clients::id.asc())).limit(longest).select(Client::as_select()).load(conn)?;
+    Ok((days, first))
+}
+
 /// The ready clients in the scope with the day they became ready, longest waiting first.
 pub fn ready(conn: &mut Conn, scope: &ClientScope) -> QueryResult<Vec<Client>> {
     let f = ClientFilter { status: Some("ready".into()), ..Default::default() };

@@ -179,17 +179,35 @@ pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// SQLite has one writer at a time. Writers of this process take turns here, in order,
+/// instead of meeting in SQLite's busy handler, which sleeps in growing steps and makes
+/// every writer under load wait tens of milliseconds. Re-entrant, so an audit row written
+/// inside a write transaction passes. (Other processes still meet in `busy_timeout`.)
+static SQLITE_WRITER: parking_lot::ReentrantMutex<()> = parking_lot::ReentrantMutex::new(());
+
+/// Runs `f` holding this process's SQLite write turn; on PostgreSQL it just runs `f`.
+pub fn sqlite_write<T>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> T) -> T {
+    if matches!(conn, Conn::Sqlite(_)) {
+        let _turn = SQLITE_WRITER.lock();
+        f(conn)
+    } else {
+        f(conn)
+    }
+}
+
 /// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, taking the write
 /// lock up front: a deferred transaction that reads and then writes fails at once with
 /// "database is locked" when another writer got there first, where an immediate one
-/// waits its turn (busy_timeout). Nested `transaction` calls inside become savepoints.
+/// waits its turn. Nested `transaction` calls inside become savepoints.
 pub fn write_tx<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut Conn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let Conn::Sqlite(inner) = conn else { return conn.transaction(f) };
+    let Conn::Sqlite(_) = conn else { return conn.transaction(f) };
+    let _turn = SQLITE_WRITER.lock();
+    let Conn::Sqlite(inner) = conn else { unreachable!("checked above") };
     AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
     let result = f(conn);
     let Conn::Sqlite(inner) = conn else { unreachable!("the variant does not change") };

@@ -60,6 +60,16 @@ pub fn in_region(conn: &mut Conn, region_id: i32) -> QueryResult<Vec<String>> {
         .load(conn)
 }
 
+/// The region's municipalities with their names, by code, in one query.
+pub fn names_in_region(conn: &mut Conn, region_id: i32) -> QueryResult<Vec<(String, String)>> {
+    region_municipalities::table
+        .inner_join(municipalities::table.on(municipalities::code.eq(region_municipalities::municipality_code)))
+        .filter(region_municipalities::region_id.eq(region_id))
+        .select((municipalities::code, municipalities::name))
+        .order(municipalities::code.asc())
+        .load(conn)
+}
+
 pub fn region_has(conn: &mut Conn, region_id: i32, code: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         region_municipalities::table

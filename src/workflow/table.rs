@@ -53,11 +53,22 @@ pub struct OpenProposal {
 pub struct Overview {
     /// Per band: label and count.
     pub bands: Vec<(&'static str, i64)>,
-    pub waiting: Vec<Waiting>,
+    /// How many clients are ready.
+    pub waiting_count: usize,
+    /// The longest waiting, longest first.
+    pub longest: Vec<Waiting>,
     pub free_dwellings: i64,
+    /// The contingents of the period with the smallest share left first, at most
+    /// `CONTINGENTS_SHOWN`; `contingent_count` says how many there are in all.
     pub contingents: Vec<ContingentLine>,
+    pub contingent_count: usize,
     pub open: Vec<OpenProposal>,
 }
+
+/// The overview lists the longest waiting clients and the tightest contingents; the
+/// full lists have pages of their own.
+pub const LONGEST_SHOWN: i64 = 10;
+pub const CONTINGENTS_SHOWN: usize = 15;
 
 /// Days between two dates, never negative.
 pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
@@ -71,8 +82,10 @@ pub fn overview(conn: &mut Conn, caller: &Caller, today: NaiveDate) -> Result<Ov
     let policy = RegionPolicy::from_json(&region.policy);
     let names = municipality_names(conn, caller)?;
     let name = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
-    let ready = clients::ready(conn, &ClientScope::Region(caller.region_id))?;
-    let waiting: Vec<Waiting> = ready
+    let (days, first) = clients::waiting(conn, &ClientScope::Region(caller.region_id), LONGEST_SHOWN)?;
+    let waited: Vec<i64> = days.iter().map(|d| d.map(|d| days_between(d, today)).unwrap_or(0)).collect();
+    let bands = BANDS.iter().map(|(lo, hi, label)| (*label, waited.iter().filter(|d| (*lo..=*hi).contains(*d)).count() as i64)).collect();
+    let longest = first
         .iter()
         .map(|c| {
             let days = c.ready_since.map(|d| days_between(d, today)).unwrap_or(0);
@@ -86,13 +99,11 @@ pub fn overview(conn: &mut Conn, caller: &Caller, today: NaiveDate) -> Result<Ov
             }
         })
         .collect();
-    let bands =
-        BANDS.iter().map(|(lo, hi, label)| (*label, waiting.iter().filter(|w| (*lo..=*hi).contains(&w.days)).count() as i64)).collect();
-    let free_dwellings = dwellings::published_by_municipality(conn, &DwellingScope::Region(caller.region_id))?.values().sum();
+    let free_dwellings = dwellings::published_count(conn, &DwellingScope::Region(caller.region_id))?;
     let corps: HashMap<i32, String> =
         organisations::organisations_in_region(conn, caller.region_id, Some("corporation"))?.into_iter().map(|o| (o.id, o.name)).collect();
     let (ks, _) = contingents::list(conn, &caller.contingent_scope()?, 0, 10_000)?;
-    let contingents = ks
+    let mut contingents: Vec<ContingentLine> = ks
         .into_iter()
         .filter(|k| k.period_start <= today && today <= k.period_end)
         .map(|k| {
@@ -108,6 +119,9 @@ pub fn overview(conn: &mut Conn, caller: &Caller, today: NaiveDate) -> Result<Ov
             }
         })
         .collect();
+    let contingent_count = contingents.len();
+    contingents.sort_by(|a, b| (f64::from(a.left) / f64::from(a.cap.max(1))).total_cmp(&(f64::from(b.left) / f64::from(b.cap.max(1)))));
+    contingents.truncate(CONTINGENTS_SHOWN);
     let now = crate::store::now();
     let mut rows = Vec::new();
     for status in ProposalStatus::ALL.iter().filter(|s| s.is_open()) {
@@ -128,19 +142,13 @@ pub fn overview(conn: &mut Conn, caller: &Caller, today: NaiveDate) -> Result<Ov
         })
         .collect();
     open.sort_by_key(|p| std::cmp::Reverse(p.age_days));
-    Ok(Overview { bands, waiting, free_dwellings, contingents, open })
+    Ok(Overview { bands, waiting_count: waited.len(), longest, free_dwellings, contingents, contingent_count, open })
 }
 
 /// The region's municipalities by CBS code with their names.
 pub fn municipality_names(conn: &mut Conn, caller: &Caller) -> Result<BTreeMap<String, String>, Error> {
     caller.allow(Capability::ReadRegister)?;
-    let mut out = BTreeMap::new();
-    for code in municipalities::in_region(conn, caller.region_id)? {
-        if let Some(m) = municipalities::find(conn, &code)? {
-            out.insert(code, m.name);
-        }
-    }
-    Ok(out)
+    Ok(municipalities::names_in_region(conn, caller.region_id)?.into_iter().collect())
 }
 
 /// Per municipality of the region: clients waiting (bound to it) and dwellings free in it.
