@@ -176,10 +176,14 @@ pub fn waiting(conn: &mut Conn, scope: &ClientScope, longest: i64) -> QueryResul
     Ok((days, first))
 }
 
-/// The ready clients in the scope with the day they became ready, longest waiting first.
-pub fn ready(conn: &mut Conn, scope: &ClientScope) -> QueryResult<Vec<Client>> {
-    let f = ClientFilter { status: Some("ready".into()), ..Default::default() };
-    scoped(scope, &f).order((clients::ready_since.asc(), clients::id.asc())).select(Client::as_select()).load(conn)
+/// Ready clients per binding municipality of a region, for the map.
+pub fn ready_by_binding(conn: &mut Conn, region_id: i32) -> QueryResult<Vec<(String, i64)>> {
+    clients::table
+        .filter(clients::provider_id.eq_any(organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id)))
+        .filter(clients::status.eq("ready"))
+        .group_by(clients::binding_municipality)
+        .select((clients::binding_municipality, diesel::dsl::count_star()))
+        .load(conn)
 }
 
 /// Placed or withdrawn clients of a region, unchanged since `before` and not yet anonymised.

@@ -36,16 +36,23 @@ pub struct DwellingFilter {
 type Boxed<'a> = dwellings::BoxedQuery<'a, super::MultiBackend>;
 
 fn scoped<'a>(scope: &DwellingScope, f: &DwellingFilter) -> Boxed<'a> {
+    scoped_for(scope, f, false)
+}
+
+/// The scope's rows; `in_id_order` when the caller pages through them by id.
+fn scoped_for<'a>(scope: &DwellingScope, f: &DwellingFilter, in_id_order: bool) -> Boxed<'a> {
     let region_orgs = |region_id: i32| organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id);
     let mut q: Boxed<'a> = dwellings::table.into_boxed();
     q = match scope {
         DwellingScope::Corporation(id) => q.filter(dwellings::corporation_id.eq(*id)),
-        // The unary plus keeps SQLite from reading through the corporation index and then
-        // sorting every row for `ORDER BY id`: in id order the page is found by counting,
-        // which at a national register is 30 times faster. (PostgreSQL plans it as before.)
-        DwellingScope::Region(r) => q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        // For a page in id order the unary plus keeps SQLite from reading through the
+        // corporation index and then sorting every row: in id order the page is found by
+        // counting, which at a national register is 16 times faster. A count keeps the
+        // index, which covers it. (PostgreSQL plans both alike.)
+        DwellingScope::Region(r) if in_id_order => q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
             "(+dwellings.corporation_id) IN (SELECT id FROM organisations WHERE region_id = {r})"
         ))),
+        DwellingScope::Region(r) => q.filter(dwellings::corporation_id.eq_any(region_orgs(*r))),
         DwellingScope::Municipality { region_id, code } => {
             q.filter(dwellings::corporation_id.eq_any(region_orgs(*region_id))).filter(dwellings::municipality_code.eq(code.clone()))
         }
@@ -67,7 +74,7 @@ fn scoped<'a>(scope: &DwellingScope, f: &DwellingFilter) -> Boxed<'a> {
 
 pub fn list(conn: &mut Conn, scope: &DwellingScope, f: &DwellingFilter, offset: i64, limit: i64) -> QueryResult<(Vec<Dwelling>, i64)> {
     let total = scoped(scope, f).count().get_result(conn)?;
-    let q = scoped(scope, f);
+    let q = scoped_for(scope, f, f.sort == DwellingSort::Registered);
     let q = match f.sort {
         DwellingSort::Registered => q.order(dwellings::id.asc()),
         DwellingSort::AvailableFrom => q.order((dwellings::available_from.asc(), dwellings::id.asc())),
@@ -144,15 +151,16 @@ pub fn published_count(conn: &mut Conn, scope: &DwellingScope) -> QueryResult<i6
     scoped(scope, &f).count().get_result(conn)
 }
 
-/// Published dwellings per municipality in the scope, for the map.
-pub fn published_by_municipality(conn: &mut Conn, scope: &DwellingScope) -> QueryResult<std::collections::BTreeMap<String, i64>> {
-    let f = DwellingFilter { status: Some("published".into()), ..Default::default() };
-    let codes: Vec<String> = scoped(scope, &f).select(dwellings::municipality_code).load(conn)?;
-    let mut counts = std::collections::BTreeMap::new();
-    for c in codes {
-        *counts.entry(c).or_default() += 1;
-    }
-    Ok(counts)
+/// Published dwellings per municipality of a region, for the map.
+pub fn published_by_municipality(conn: &mut Conn, region_id: i32) -> QueryResult<Vec<(String, i64)>> {
+    dwellings::table
+        .filter(
+            dwellings::corporation_id.eq_any(organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id)),
+        )
+        .filter(dwellings::status.eq("published"))
+        .group_by(dwellings::municipality_code)
+        .select((dwellings::municipality_code, diesel::dsl::count_star()))
+        .load(conn)
 }
 
 /// Whether the dwelling is still published (a round checks before it proposes it).

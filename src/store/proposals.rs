@@ -1,7 +1,7 @@
 //! Proposals under review, leases and the contingent ledger.
 
 use super::rounds::ProposalRow;
-use super::schema::{clients, contingent_ledger, contingents, dwellings, leases, organisations, proposals};
+use super::schema::{clients, contingent_ledger, contingents, dwellings, leases, match_rounds, proposals};
 use super::Conn;
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -24,9 +24,10 @@ type Boxed<'a> = proposals::BoxedQuery<'a, super::MultiBackend>;
 fn scoped<'a>(scope: &ProposalScope) -> Boxed<'a> {
     let q: Boxed<'a> = proposals::table.into_boxed();
     match scope {
+        // A region's proposals are those of its rounds: a handful of rounds to look up,
+        // where going through the region's clients probes the index once per client.
         ProposalScope::Region(r) => {
-            let orgs = organisations::table.filter(organisations::region_id.eq(*r)).select(organisations::id);
-            q.filter(proposals::client_id.eq_any(clients::table.filter(clients::provider_id.eq_any(orgs)).select(clients::id)))
+            q.filter(proposals::round_id.eq_any(match_rounds::table.filter(match_rounds::region_id.eq(*r)).select(match_rounds::id)))
         }
         ProposalScope::Corporation { organisation_id, disclosed } => q
             .filter(

@@ -155,12 +155,12 @@ pub fn municipality_names(conn: &mut Conn, caller: &Caller) -> Result<BTreeMap<S
 /// Counts only, so every role of the table may see them.
 pub fn map_counts(conn: &mut Conn, caller: &Caller) -> Result<BTreeMap<String, (i64, i64)>, Error> {
     let mut out: BTreeMap<String, (i64, i64)> = municipality_names(conn, caller)?.into_keys().map(|c| (c, (0, 0))).collect();
-    for c in clients::ready(conn, &ClientScope::Region(caller.region_id))? {
-        if let Some(e) = out.get_mut(&c.binding_municipality) {
-            e.0 += 1;
+    for (code, n) in clients::ready_by_binding(conn, caller.region_id)? {
+        if let Some(e) = out.get_mut(&code) {
+            e.0 = n;
         }
     }
-    for (code, n) in dwellings::published_by_municipality(conn, &DwellingScope::Region(caller.region_id))? {
+    for (code, n) in dwellings::published_by_municipality(conn, caller.region_id)? {
         if let Some(e) = out.get_mut(&code) {
             e.1 = n;
         }

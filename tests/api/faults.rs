@@ -11,15 +11,19 @@ use uitstroomtafel::config::DatabaseUrl;
 use uitstroomtafel::store::schema::{clients, dwellings, match_rounds, proposals};
 
 /// The service as its own process, on the test's database.
-struct Service {
+pub struct Service {
     child: Child,
-    base: String,
+    pub base: String,
     log: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Service {
-    async fn start(database: &str, worker: bool) -> Service {
+    pub async fn start(database: &str, worker: bool) -> Service {
+        Self::start_with(database, worker, &[]).await
+    }
+
+    pub async fn start_with(database: &str, worker: bool, env: &[(&str, String)]) -> Service {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let log = dir.path().join("serve.log");
@@ -29,6 +33,7 @@ impl Service {
             .env("UITSTROOMTAFEL_LOG", "info")
             .env("UITSTROOMTAFEL_NOTIFY_WORKER", worker.to_string())
             .env("UITSTROOMTAFEL_NOTIFY_INTERVAL_SECONDS", "1")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
             .stderr(Stdio::from(std::fs::File::create(dir.path().join("serve.err")).unwrap()))
             .spawn()

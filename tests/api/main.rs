@@ -15,6 +15,7 @@ mod contingents;
 mod dwellings;
 mod faults;
 mod injection;
+mod instances;
 mod notify;
 mod omklap;
 mod pages;
