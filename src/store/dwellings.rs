@@ -72,8 +72,37 @@ fn scoped_for<'a>(scope: &DwellingScope, f: &DwellingFilter, in_id_order: bool) 
     q
 }
 
+/// A list's total, kept for `TOTAL_TTL`: counting every row of a national register for
+/// every page costs more than the page itself. This process's own writes clear it; another
+/// instance's writes show in the total within the TTL.
+const TOTAL_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+type Totals = std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, i64)>>;
+
+fn totals() -> &'static Totals {
+    static TOTALS: std::sync::OnceLock<Totals> = std::sync::OnceLock::new();
+    TOTALS.get_or_init(Default::default)
+}
+
+/// Forgets the kept totals; every write to dwellings calls it.
+fn forget_totals() {
+    totals().lock().unwrap_or_else(|e| e.into_inner()).clear();
+}
+
+fn total(conn: &mut Conn, scope: &DwellingScope, f: &DwellingFilter) -> QueryResult<i64> {
+    let key = format!("{scope:?}|{:?}|{:?}|{:?}|{:?}", f.status, f.kind, f.municipality, f.corporation_id);
+    if let Some((at, n)) = totals().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if at.elapsed() < TOTAL_TTL {
+            return Ok(*n);
+        }
+    }
+    let n = scoped(scope, f).count().get_result(conn)?;
+    totals().lock().unwrap_or_else(|e| e.into_inner()).insert(key, (std::time::Instant::now(), n));
+    Ok(n)
+}
+
 pub fn list(conn: &mut Conn, scope: &DwellingScope, f: &DwellingFilter, offset: i64, limit: i64) -> QueryResult<(Vec<Dwelling>, i64)> {
-    let total = scoped(scope, f).count().get_result(conn)?;
+    let total = total(conn, scope, f)?;
     let q = scoped_for(scope, f, f.sort == DwellingSort::Registered);
     let q = match f.sort {
         DwellingSort::Registered => q.order(dwellings::id.asc()),
@@ -91,6 +120,7 @@ pub fn find(conn: &mut Conn, scope: &DwellingScope, id: i32) -> QueryResult<Opti
 }
 
 pub fn insert(conn: &mut Conn, corporation_id: i32, row: &DwellingFieldsRow, status: &str) -> QueryResult<Dwelling> {
+    forget_totals();
     let now = super::now();
     diesel::insert_into(dwellings::table)
         .values((
@@ -109,6 +139,7 @@ pub fn insert(conn: &mut Conn, corporation_id: i32, row: &DwellingFieldsRow, sta
 /// Updates the fields when the row still has `version`; `None` when someone else
 /// changed it first (optimistic concurrency).
 pub fn update(conn: &mut Conn, id: i32, version: i32, row: &DwellingFieldsRow) -> QueryResult<Option<Dwelling>> {
+    forget_totals();
     let n = diesel::update(dwellings::table.filter(dwellings::id.eq(id)).filter(dwellings::version.eq(version)))
         .set((row, dwellings::version.eq(version + 1), dwellings::updated_at.eq(super::now())))
         .execute(conn)?;
@@ -120,6 +151,7 @@ pub fn update(conn: &mut Conn, id: i32, version: i32, row: &DwellingFieldsRow) -
 
 /// Moves the status from `from` to `to`; `None` when the row was not in `from` any more.
 pub fn set_status(conn: &mut Conn, id: i32, from: &str, to: &str) -> QueryResult<Option<Dwelling>> {
+    forget_totals();
     let n = diesel::update(dwellings::table.filter(dwellings::id.eq(id)).filter(dwellings::status.eq(from)))
         .set((dwellings::status.eq(to), dwellings::version.eq(dwellings::version + 1), dwellings::updated_at.eq(super::now())))
         .execute(conn)?;
@@ -171,6 +203,7 @@ pub fn is_published(conn: &mut Conn, id: i32) -> QueryResult<bool> {
 
 /// After the flip the dwelling is the client's own rental: it leaves the omklap pool.
 pub fn leave_omklap_pool(conn: &mut Conn, id: i32) -> QueryResult<usize> {
+    forget_totals();
     diesel::update(dwellings::table.filter(dwellings::id.eq(id)).filter(dwellings::kind.eq("omklap")))
         .set((
             dwellings::kind.eq("contingent"),

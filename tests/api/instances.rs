@@ -80,7 +80,7 @@ async fn two_instances_lose_no_update_let_no_dwelling_twice_and_send_each_mail_o
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let pending: i64 = outbox::table.filter(outbox::status.eq("pending")).count().get_result(&mut *c_conn).unwrap();
+        let pending: i64 = outbox::table.filter(outbox::status.eq_any(["pending", "sending"])).count().get_result(&mut *c_conn).unwrap();
         if pending == 0 {
             break;
         }
