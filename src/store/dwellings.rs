@@ -91,9 +91,15 @@ fn forget_totals() {
 
 fn total(conn: &mut Conn, scope: &DwellingScope, f: &DwellingFilter) -> QueryResult<i64> {
     let key = format!("{scope:?}|{:?}|{:?}|{:?}|{:?}", f.status, f.kind, f.municipality, f.corporation_id);
-    if let Some((at, n)) = totals().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        if at.elapsed() < TOTAL_TTL {
-            return Ok(*n);
+    {
+        let mut kept = totals().lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, n)) = kept.get_mut(&key) {
+            if at.elapsed() < TOTAL_TTL {
+                return Ok(*n);
+            }
+            // Expired: this request counts again; the others meanwhile keep the old total
+            // instead of all counting at once.
+            *at = std::time::Instant::now();
         }
     }
     let n = scoped(scope, f).count().get_result(conn)?;
