@@ -12,10 +12,8 @@ fn main() {
     let db = Db::open(&url, 1).unwrap();
     db.migrate().unwrap();
     let mut c = db.get().unwrap();
-    let user = uitstroomtafel::store::organisations::find_user_by_name(&mut c, "coordinator").unwrap().unwrap();
     let session = auth::login(&mut c, "coordinator", "demo", 1, "127.0.0.1").unwrap();
     let (caller, _) = auth::caller_for_session(&mut c, &session.secret).unwrap().unwrap();
-    let _ = user;
     let today = uitstroomtafel::workflow::today();
     for _ in 0..2 {
         let t = Instant::now();
