@@ -186,10 +186,10 @@ pub fn ready_by_binding(conn: &mut Conn, region_id: i32) -> QueryResult<Vec<(Str
         .load(conn)
 }
 
-/// Placed or withdrawn clients of a region, unchanged since `before` and not yet anonymised.
-pub fn due_for_anonymising(conn: &mut Conn, region_id: i32, before: chrono::NaiveDateTime) -> QueryResult<Vec<Client>> {
+/// A region's clients in one of `statuses`, unchanged since `before` and not yet anonymised.
+pub fn due_for_anonymising(conn: &mut Conn, region_id: i32, statuses: &[&str], before: chrono::NaiveDateTime) -> QueryResult<Vec<Client>> {
     scoped(&ClientScope::Region(region_id), &ClientFilter::default())
-        .filter(clients::status.eq_any(["placed", "withdrawn"]))
+        .filter(clients::status.eq_any(statuses.to_vec()))
         .filter(clients::updated_at.lt(before))
         .filter(clients::anonymised_at.is_null())
         .select(Client::as_select())

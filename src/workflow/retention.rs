@@ -3,7 +3,7 @@
 //! and by `uitstroomtafel retention --run`.
 
 use super::Error;
-use crate::domain::RegionPolicy;
+use crate::domain::{ClientStatus, RegionPolicy};
 use crate::store::audit::Actor;
 use crate::store::{audit, clients, organisations, write_tx, Conn};
 
@@ -13,7 +13,9 @@ pub fn run(conn: &mut Conn, now: chrono::NaiveDateTime) -> Result<usize, Error> 
     for region in organisations::all_regions(conn)? {
         let policy = RegionPolicy::from_json(&region.policy);
         let before = now - chrono::Duration::days(policy.retention_days);
-        for c in clients::due_for_anonymising(conn, region.id, before)? {
+        // Only those who left the table: placed, or withdrawn.
+        let done_with = [ClientStatus::Placed.as_str(), ClientStatus::Withdrawn.as_str()];
+        for c in clients::due_for_anonymising(conn, region.id, &done_with, before)? {
             write_tx(conn, |conn| {
                 // The decade keeps the age bands of the figures; the reference, binding
                 // municipality and household stay for the same reason.

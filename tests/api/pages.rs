@@ -214,6 +214,11 @@ async fn bulk_review_decides_each_and_names_what_failed(app: TestApp) {
     let ids: Vec<String> =
         body.match_indices("name=\"voorstel\" value=\"").map(|(i, m)| body[i + m.len()..].split('"').next().unwrap().to_string()).collect();
     assert!(ids.len() >= 2, "the demo round proposes several: {ids:?}");
+    // A decision without any proposal chosen is refused.
+    let (status, body, _) =
+        form(&app, &s, &format!("{round}/beoordelen"), &[("csrf_token", s.csrf.as_str()), ("besluit", "goedkeuren")]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Kies ten minste één voorstel."), "{body}");
     // Reject one without the note that 'other' needs: refused, nothing changes.
     let bad = [("csrf_token", s.csrf.as_str()), ("besluit", "afwijzen"), ("reden", "other"), ("voorstel", ids[0].as_str())];
     let (status, body, _) = form(&app, &s, &format!("{round}/beoordelen"), &bad).await;
