@@ -85,13 +85,40 @@ enum Command {
         #[arg(long)]
         output: PathBuf,
     },
-    /// Write a realistic, seeded round JSON to standard output.
+    /// Write a realistic, seeded round JSON (or, with --history, a history for `replay`)
+    /// to standard output.
     Generate {
         /// region, city or national
         #[arg(long, default_value = "region")]
         size: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// A history of --months months instead of one round.
+        #[arg(long)]
+        history: bool,
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+    },
+    /// Replay a history (from `generate --history` or `export --history`) under matching
+    /// policies and print how each did against the hindsight optimum.
+    Replay {
+        #[arg(long)]
+        history: PathBuf,
+        /// optimiser, greedy, fifo or all.
+        #[arg(long, default_value = "all")]
+        policy: String,
+        /// Days between rounds.
+        #[arg(long, default_value_t = 7)]
+        interval: i64,
+        /// Chance that a proposal is declined, 0 to 1.
+        #[arg(long, default_value_t = 0.1)]
+        decline: f64,
+        /// Seeds the declines.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also write the whole report, every placement included, as JSON.
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// Manage users.
     User {
@@ -162,11 +189,33 @@ fn run_offline(command: &Command) -> Option<Result<(), String>> {
             let outcome = solver::model::run(&round).map_err(|e| format!("--input: {e}"))?;
             write_json(output, &outcome)
         })(),
-        Command::Generate { size, seed } => (|| {
+        Command::Generate { size, seed, history, months } => (|| {
             let size: solver::generate::Size = size.parse().map_err(|e| format!("--{e}"))?;
-            let round = solver::generate::generate(size, *seed);
-            println!("{}", serde_json::to_string(&round).map_err(|e| e.to_string())?);
+            let body = if *history {
+                if *months == 0 {
+                    return Err("--months: at least 1".into());
+                }
+                serde_json::to_string(&solver::generate::history(size, *seed, *months))
+            } else {
+                serde_json::to_string(&solver::generate::generate(size, *seed))
+            };
+            println!("{}", body.map_err(|e| e.to_string())?);
             Ok(())
+        })(),
+        Command::Replay { history, policy, interval, decline, seed, output } => (|| {
+            use solver::replay::{self, Strategy};
+            let strategies = match policy.as_str() {
+                "all" => Strategy::ALL.to_vec(),
+                one => vec![one.parse::<Strategy>().map_err(|e| format!("--{e}"))?],
+            };
+            let history: replay::History = read_json(history)?;
+            let options = replay::Options { interval_days: *interval, decline_probability: *decline, seed: *seed, ..Default::default() };
+            let report = replay::replay(&history, &strategies, &options).map_err(|e| format!("--history: {e}"))?;
+            print!("{}", replay::table(&report));
+            match output {
+                Some(path) => write_json(path, &report),
+                None => Ok(()),
+            }
         })(),
         _ => return None,
     })
@@ -255,7 +304,9 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("clients anonymised: {n}");
             Ok(())
         }
-        Command::Solve { .. } | Command::Match { .. } | Command::Generate { .. } => unreachable!("handled by run_offline"),
+        Command::Solve { .. } | Command::Match { .. } | Command::Generate { .. } | Command::Replay { .. } => {
+            unreachable!("handled by run_offline")
+        }
         Command::User { command: UserCommand::Add { username, role, organisation, email } } => {
             let role = Role::parse("role", &role).map_err(|e| format!("--role: {}", e.message))?;
             let mut password = String::new();

@@ -4,6 +4,7 @@
 //! tiers, and contingents per municipality × corporation at about half its dwellings.
 
 use crate::model::{Client, Contingent, Dwelling, Kind, Point, Policy, Provider, Round, Support, Urgency, Zone};
+use crate::replay::{ContingentCap, History};
 use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -179,4 +180,43 @@ pub fn generate(size: Size, seed: u64) -> Round {
     }
     let policy = Policy { intensive_support_max_km: 400.0, ..Policy::default() };
     Round { round_date, policy, clients, dwellings, contingents, providers, rejected_pairs: vec![] }
+}
+
+/// A seeded history of `months` months for the replay: the round generator's people
+/// and dwellings of the given size, spread over the period. A fifth of the clients were
+/// already waiting at the start (up to half a year); the others become ready, and every
+/// dwelling becomes free, on a uniformly drawn day of the period. Each contingent's cap
+/// for the period is about half its contingent dwellings, as in a round.
+pub fn history(size: Size, seed: u64, months: u32) -> History {
+    let round = generate(size, seed);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x05ee_d0f7_ab1e);
+    let end = round.round_date;
+    let start = end.checked_sub_months(chrono::Months::new(months)).expect("a date in range") + chrono::Duration::days(1);
+    let days = (end - start).num_days().max(1);
+    let clients = round
+        .clients
+        .into_iter()
+        .map(|mut c| {
+            c.ready_since = if rng.random_bool(0.2) {
+                start - chrono::Duration::days(rng.random_range(1..183))
+            } else {
+                start + chrono::Duration::days(rng.random_range(0..days))
+            };
+            c
+        })
+        .collect();
+    let dwellings = round
+        .dwellings
+        .into_iter()
+        .map(|mut d| {
+            d.available_from = start + chrono::Duration::days(rng.random_range(0..days));
+            d
+        })
+        .collect();
+    let contingents = round
+        .contingents
+        .into_iter()
+        .map(|k| ContingentCap { id: k.id, municipality: k.municipality, corporation: k.corporation, cap: k.remaining })
+        .collect();
+    History { start, end, policy: round.policy, clients, dwellings, contingents, providers: round.providers }
 }

@@ -29,3 +29,4 @@ pub mod generate;
 mod lp;
 pub mod model;
 pub mod optimize;
+pub mod replay;

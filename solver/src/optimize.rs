@@ -339,6 +339,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     }
     let mut bb = BranchAndBound::new(&c, &sparse, &weights, limits);
     bb.started = started;
+    bb.ceiling = lp_bound;
     if let Some((value, edges)) = lp_best {
         bb.best_value = value;
         bb.best_edges = edges;
@@ -408,6 +409,8 @@ struct BranchAndBound<'a> {
     /// Upper bounds of the nodes left open when the search stopped.
     open_bounds: Vec<i128>,
     root_bound: i128,
+    /// A bound proven elsewhere (the LP): reaching it ends the search.
+    ceiling: Option<i128>,
     nodes: usize,
     assignments: usize,
     started: Instant,
@@ -431,6 +434,7 @@ impl<'a> BranchAndBound<'a> {
             best_edges: Vec::new(),
             open_bounds: Vec::new(),
             root_bound: i128::MAX,
+            ceiling: None,
             nodes: 0,
             assignments: 0,
             started: Instant::now(),
@@ -455,6 +459,9 @@ impl<'a> BranchAndBound<'a> {
         queue.push((i128::MAX, Reverse(0)));
         while let Some((parent_bound, Reverse(id))) = queue.pop() {
             let node = nodes[id].take().expect("each node is queued once");
+            if self.ceiling.is_some_and(|c| self.best_value >= c) {
+                break;
+            }
             if parent_bound <= self.best_value {
                 continue;
             }

@@ -105,6 +105,44 @@ fn solve_match_and_generate_without_a_database() {
 }
 
 #[test]
+fn a_generated_history_replays_under_every_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().args(["generate", "--history", "--months", "6", "--size", "region", "--seed", "4"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let history = dir.path().join("history.json");
+    std::fs::write(&history, &out.stdout).unwrap();
+    let h: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((h["start"].as_str(), h["end"].as_str()), (Some("2026-05-25"), Some("2026-11-24")));
+
+    let report = dir.path().join("report.json");
+    let run = |policy: &str| {
+        bin()
+            .args(["replay", "--history", &history.to_string_lossy(), "--policy", policy, "--output", &report.to_string_lossy()])
+            .output()
+            .unwrap()
+    };
+    let out = run("all");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.starts_with("hindsight optimum: "), "{table}");
+    for policy in ["optimiser", "greedy", "fifo"] {
+        assert!(table.contains(&format!("| {policy} | ")), "{table}");
+    }
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let hindsight = r["hindsight"]["placed"].as_u64().unwrap();
+    for p in r["policies"].as_array().unwrap() {
+        let placed = p["placed"].as_u64().unwrap();
+        assert!(placed > 0 && placed <= hindsight, "{p}");
+        assert_eq!(p["placements"].as_array().unwrap().len() as u64, placed);
+    }
+    assert_eq!(run("all").stdout, out.stdout, "seeded and deterministic");
+
+    let out = run("lottery");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("policy 'lottery': use optimiser, greedy, fifo or all"));
+}
+
+#[test]
 fn export_then_import_moves_the_register_and_refuses_a_full_database() {
     let dir = tempfile::tempdir().unwrap();
     let (from, to) = (format!("sqlite://{}", dir.path().join("a.db").display()), format!("sqlite://{}", dir.path().join("b.db").display()));
