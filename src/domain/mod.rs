@@ -4,6 +4,7 @@
 mod client;
 mod codes;
 mod dwelling;
+pub mod follow_up;
 pub(crate) mod kinds;
 mod place;
 mod policy;
@@ -19,6 +20,7 @@ pub use codes::{MunicipalityCode, Postcode};
 pub(crate) use dwelling::parse_text;
 pub use dwelling::DwellingFields;
 pub use dwelling::{DwellingKind, DwellingStatus, NewDwelling};
+pub use follow_up::FollowUpOutcome;
 pub(crate) use kinds::text_enum;
 pub use kinds::{HouseholdSize, RentCents, Rooms, SupportLevel, Urgency};
 pub use place::Coordinates;

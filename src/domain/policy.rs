@@ -26,6 +26,10 @@ pub struct RegionPolicy {
     pub disabled_reasons: Vec<String>,
     /// Days after placement or withdrawal that a client's record is anonymised.
     pub retention_days: i64,
+    /// The fairness page flags a group whose placement rate differs from the region's
+    /// by more than this many percentage points, or whose median wait differs by more
+    /// than this percentage of the region's.
+    pub fairness_threshold_pct: f64,
 }
 
 impl Default for RegionPolicy {
@@ -41,6 +45,7 @@ impl Default for RegionPolicy {
             offer_working_days: 10,
             disabled_reasons: vec![],
             retention_days: 365,
+            fairness_threshold_pct: 20.0,
         }
     }
 }

@@ -18,6 +18,7 @@ crate::domain::text_enum! {
         OfferDeadlineNear => "offer_deadline_near", "reactietermijn loopt af";
         ProposalStalled => "proposal_stalled", "voorstel ligt stil";
         FlipNear => "flip_near", "omklap nadert";
+        FollowUpDue => "follow_up_due", "nazorgcheck: woont de cliënt er nog?";
     }
 }
 
@@ -56,6 +57,7 @@ impl EventKind {
             EventKind::OfferDeadlineNear => &[Corporation, Provider],
             EventKind::ProposalStalled => &[Coordinator, Corporation, Provider],
             EventKind::FlipNear => &[Corporation, Provider],
+            EventKind::FollowUpDue => &[Provider],
         }
     }
 

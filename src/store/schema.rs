@@ -310,7 +310,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    follow_ups (id) {
+        id -> Integer,
+        proposal_id -> Integer,
+        months -> Integer,
+        due_on -> Date,
+        reminded_on -> Nullable<Date>,
+        recorded_on -> Nullable<Date>,
+        outcome -> Nullable<Text>,
+        recorded_by -> Nullable<Integer>,
+    }
+}
+
 diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(follow_ups -> proposals (proposal_id));
 diesel::joinable!(organisations -> regions (region_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -337,6 +351,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     match_rounds,
     proposals,
     leases,
+    follow_ups,
     outbox,
     audit_log,
     login_attempts,

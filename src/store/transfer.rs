@@ -27,6 +27,7 @@ pub const TABLES: &[&str] = &[
     "match_rounds",
     "proposals",
     "leases",
+    "follow_ups",
     "contingent_ledger",
     "lt_requests",
     "outbox",

@@ -27,7 +27,7 @@ pub struct AppState {
 /// The API handlers, registered once for the server and once for the OpenAPI document,
 /// so the document always matches what is served.
 fn api_v1(cfg: &mut ServiceConfig) {
-    use api::{clients, contingents, dwellings, notifications, proposals, register, responsibility, rounds};
+    use api::{clients, contingents, dwellings, follow_ups, monitor, notifications, proposals, register, responsibility, rounds};
     cfg.service(register::me)
         .service(register::create_token)
         .service(register::list_tokens)
@@ -81,7 +81,12 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(proposals::lease)
         .service(proposals::plan_flip)
         .service(proposals::flip)
-        .service(proposals::withdraw_placement);
+        .service(proposals::withdraw_placement)
+        .service(follow_ups::list)
+        .service(follow_ups::record)
+        .service(monitor::figures)
+        .service(monitor::csv)
+        .service(monitor::fairness);
 }
 
 #[derive(utoipa::OpenApi)]

@@ -47,6 +47,10 @@ pub enum Capability {
     ReviewProposals,
     OfferDwellings,
     AnswerOffers,
+    ReadFollowUps,
+    RecordFollowUps,
+    ReadMonitor,
+    ReadFairness,
 }
 
 /// The roles that hold a capability.
@@ -74,6 +78,11 @@ pub fn allowed_roles(cap: Capability) -> &'static [Role] {
         ReviewProposals => &[Coordinator],
         OfferDwellings => &[Corporation],
         AnswerOffers => &[Provider],
+        ReadFollowUps => &[Coordinator, Provider],
+        RecordFollowUps => &[Provider],
+        // Figures, never a client: the municipality sees its own municipality's.
+        ReadMonitor => &[Coordinator, Municipality],
+        ReadFairness => &[Coordinator],
     }
 }
 

@@ -8,6 +8,8 @@ pub mod clients;
 pub mod contingents;
 pub mod dwelling_import;
 pub mod dwellings;
+pub mod follow_ups;
+pub mod monitor;
 pub mod notifications;
 pub mod proposals;
 pub mod register;
@@ -75,7 +77,7 @@ impl From<Vec<FieldError>> for Error {
 
 /// The periodic work of the table, one pass at `now`: offers past their deadline expire,
 /// providers are warned of deadlines near, stalled proposals and planned flips are
-/// reported, expired
+/// reported, follow-ups that fell due are asked for, expired
 /// sessions are removed, then the
 /// notification worker reports long
 /// waits, writes digests and sends due mails.
@@ -90,6 +92,7 @@ pub fn sweep(
     proposals::warn_deadlines(conn, today_at(now), now)?;
     proposals::alert_stalls(conn, now)?;
     proposals::remind_flips(conn, today_at(now), now)?;
+    follow_ups::remind(conn, today_at(now), now)?;
     crate::store::sessions::delete_expired(conn, now)?;
     crate::store::logins::forget_before(conn, now - chrono::Duration::days(1))?;
     retention::run(conn, now)?;

@@ -304,6 +304,7 @@ pub fn sign_lease(conn: &mut Conn, caller: &Caller, id: i32, signed_on: NaiveDat
         dwelling_to(conn, d, "reserved", "let")?;
         client_to(conn, c, "proposed", "placed")?;
         q::insert_lease(conn, d.id, c.id, p.id, signed_on)?;
+        super::follow_ups::plan(conn, p.id, signed_on)?;
         if let Some(k) = p.contingent_id {
             let scope = crate::store::contingents::ContingentScope::Region(caller.region_id);
             let before = crate::store::contingents::find(conn, &scope, k)?.ok_or(Error::NotFound("contingent"))?;
@@ -601,6 +602,7 @@ pub fn withdraw_placement(conn: &mut Conn, caller: &Caller, id: i32, reason: &Re
             return Err(Error::Conflict("deze plaatsing is intussen al ingetrokken".into()));
         }
         q::delete_lease(conn, id)?;
+        crate::store::follow_ups::delete_for(conn, id)?;
         dwelling_to(conn, &d, "let", "published")?;
         client_to(conn, &c, "placed", "ready")?;
         for (k, units) in q::booked(conn, id)? {

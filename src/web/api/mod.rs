@@ -4,6 +4,8 @@
 pub mod clients;
 pub mod contingents;
 pub mod dwellings;
+pub mod follow_ups;
+pub mod monitor;
 pub mod notifications;
 pub mod proposals;
 pub mod register;

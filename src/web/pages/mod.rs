@@ -6,6 +6,7 @@ mod account;
 mod clients;
 mod contingents;
 mod dwellings;
+pub mod follow_ups;
 mod map;
 mod proposals;
 mod rounds;
@@ -29,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     proposals::routes(cfg);
     contingents::routes(cfg);
     map::routes(cfg);
+    follow_ups::routes(cfg);
     cfg.route("/static/app.css", web::get().to(stylesheet));
 }
 
@@ -73,7 +75,9 @@ fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/contingenten", "Contingenten"),
             ("/kaart", "Kaart"),
         ],
-        Role::Provider => &[("/", "Overzicht"), ("/clienten", "Cliënten"), ("/voorstellen", "Aanbiedingen"), ("/kaart", "Kaart")],
+        Role::Provider => {
+            &[("/", "Overzicht"), ("/clienten", "Cliënten"), ("/voorstellen", "Aanbiedingen"), ("/nazorg", "Nazorg"), ("/kaart", "Kaart")]
+        }
         Role::Municipality => &[
             ("/", "Overzicht"),
             ("/contingenten", "Contingenten"),
