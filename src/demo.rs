@@ -1,6 +1,6 @@
 //! Demo data a coordinator recognises: the centrumgemeente Arnhem region with its ten
 //! real municipalities, three corporations, three providers, some 60 clients and 40
-//! dwellings at plausible addresses, and contingents. Organisations are made up. The
+//! dwellings at plausible addresses, contingents, and 18 months of past placements. Organisations are made up. The
 //! same seed gives the same demo every time.
 
 use crate::domain::{Coordinates, OrgKind, ReferenceCode, Role};
@@ -248,6 +248,145 @@ fn fill(conn: &mut Conn, today: NaiveDate) -> QueryResult<()> {
         } else if roll == 7 {
             let until = today + Duration::days(rng.random_range(14..90));
             clients::set_status(conn, client.id, "registered", "paused", None, Some(until))?;
+        }
+    }
+    history(conn, region, &corps, &providers, &serves, today)
+}
+
+/// How many placements the demo's past holds.
+pub const PAST_PLACEMENTS: usize = 36;
+
+/// The table's past 18 months, so the monitor, the fairness page and the follow-ups
+/// have something to show: placements with their leases, one finished round per
+/// quarter, contingents of last year, and the follow-ups the providers answered. This
+/// year's contingents grow by what the past used, so what is left today is unchanged.
+fn history(
+    conn: &mut Conn,
+    region: i32,
+    corps: &[i32],
+    providers: &[i32],
+    serves: &dyn Fn(usize, &str) -> bool,
+    today: NaiveDate,
+) -> QueryResult<()> {
+    use crate::domain::{follow_up, FollowUpOutcome};
+    use crate::store::{follow_ups, proposals, rounds};
+    let mut rng = StdRng::seed_from_u64(2025);
+    let coordinator = organisations::find_user_by_name(conn, "coordinator")?.ok_or(diesel::result::Error::NotFound)?;
+    let this_year = NaiveDate::from_ymd_opt(today.year(), 1, 1).expect("valid date");
+    let last_year = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).expect("valid date");
+    let scope = contingents::ContingentScope::Region(region);
+    let (current, _) = contingents::list(conn, &scope, 0, 1000)?;
+    let mut last: Vec<crate::store::rows::Contingent> = Vec::new();
+    for k in &current {
+        last.push(contingents::insert(
+            conn,
+            &NewContingentRow {
+                region_id: region,
+                municipality_code: k.municipality_code.clone(),
+                corporation_id: k.corporation_id,
+                period_start: last_year,
+                period_end: this_year,
+                cap: k.cap,
+            },
+        )?);
+    }
+    let weights = client_weights();
+    let mut placements: Vec<(NaiveDate, String, usize)> = (0..PAST_PLACEMENTS)
+        .map(|_| (today - Duration::days(rng.random_range(20..540)), pick_weighted(&mut rng, &weights).to_string(), rng.random_range(0..3)))
+        .collect();
+    placements.sort();
+    let mut round: Option<(i32, (i32, u32))> = None;
+    for (n, (signed, binding, provider)) in placements.into_iter().enumerate() {
+        // One finished round a quarter, dated a month before its first lease.
+        let quarter = (signed.year(), signed.month0() / 3);
+        if round.is_none_or(|r| r.1 != quarter) {
+            let id = rounds::start(conn, region, coordinator.id, signed - Duration::days(30))?;
+            rounds::finish(conn, id, "done", "{}")?;
+            round = Some((id, quarter));
+        }
+        let round_id = round.expect("just set").0;
+        let ready = signed - Duration::days(rng.random_range(25..400));
+        let household = [1, 1, 1, 1, 2, 3][rng.random_range(0..6)];
+        let row = ClientNeedsRow {
+            birth_year: today.year() - rng.random_range(19..67),
+            household_size: household,
+            binding_municipality: binding.clone(),
+            wish_municipality: None,
+            urgency: ["urgent", "priority", "regular", "regular"][rng.random_range(0..4)].into(),
+            support_level: ["light", "moderate", "intensive"][rng.random_range(0..3)].into(),
+            min_rooms: if household == 1 { 1 } else { 2 },
+            max_rent_cents: 85_000,
+            needs_ground_floor: false,
+            needs_lift: false,
+            needs_wheelchair: false,
+        };
+        let client = clients::insert(conn, providers[provider], ReferenceCode::generate(&mut rng).as_str(), &row)?;
+        clients::set_status(conn, client.id, "registered", "placed", Some(ready), None)?;
+        // Most live where they are bound; some move to Arnhem, which every corporation serves.
+        let code = if rng.random_bool(0.85) { binding.clone() } else { "GM0202".to_string() };
+        let place = PLACES.iter().find(|p| p.0 == code).expect("a demo place");
+        let serving: Vec<usize> = (0..corps.len()).filter(|ci| serves(*ci, &code)).collect();
+        let ci = serving[rng.random_range(0..serving.len())];
+        let period = if signed < this_year { &last } else { &current };
+        let contingent = period.iter().find(|k| k.municipality_code == binding && k.corporation_id == corps[ci]).map(|k| k.id);
+        let omklap = contingent.is_none() || rng.random_bool(0.25);
+        let (lat, lon) = point_in(&mut rng, conn, &code)?;
+        let dwelling = dwellings::insert(
+            conn,
+            corps[ci],
+            &DwellingFieldsRow {
+                municipality_code: code.clone(),
+                kind: if omklap { "omklap" } else { "contingent" }.into(),
+                external_ref: Some(format!("VHE-{:05}", 20_000 + n * 41)),
+                street: place.3[rng.random_range(0..place.3.len())].into(),
+                house_number: rng.random_range(1..180).to_string(),
+                postcode: format!("{} AA", place.2 .0),
+                city: place.1.into(),
+                lat,
+                lon,
+                rooms: household.max(1) + 1,
+                max_household: 4,
+                rent_cents: rng.random_range(55_000..80_000) / 100 * 100,
+                floor: rng.random_range(0..4),
+                has_lift: false,
+                wheelchair_accessible: false,
+                available_from: signed - Duration::days(rng.random_range(7..40)),
+                omklap_provider_id: omklap.then_some(providers[provider]),
+            },
+            "let",
+        )?;
+        let k = (!omklap).then_some(contingent).flatten();
+        let proposal = rounds::insert_proposal(conn, round_id, client.id, dwelling.id, 2, 0, "{}", k)?;
+        proposals::set_status(conn, proposal, "proposed", "placed", None, None)?;
+        proposals::insert_lease(conn, dwelling.id, client.id, proposal, signed)?;
+        if let Some(k) = k {
+            // This year's agreement grows by what the past used, so what is left today
+            // stays as it was; when last year's ran out, the placement was an extra one.
+            let c = contingents::find(conn, &scope, k)?.ok_or(diesel::result::Error::NotFound)?;
+            if signed >= this_year || c.used >= c.cap {
+                contingents::set_cap(conn, k, c.cap + 1)?;
+            }
+            proposals::book(conn, k, Some(proposal), 1, "plaatsing", Some(coordinator.id))?;
+        }
+        let moments: Vec<(i32, NaiveDate)> = follow_up::MOMENTS.iter().map(|&m| (m as i32, follow_up::due_on(signed, m))).collect();
+        follow_ups::create_for(conn, proposal, &moments)?;
+        // Answered for most that fell due; a few are still open for the provider.
+        let mut stayed = true;
+        for (months, due) in moments {
+            if due > today || !stayed || rng.random_bool(0.12) {
+                break;
+            }
+            let outcome = match rng.random_range(0..100) {
+                0..=79 => FollowUpOutcome::StillHoused,
+                80..=87 => FollowUpOutcome::MovedOn,
+                88..=93 => FollowUpOutcome::Eviction,
+                94..=96 => FollowUpOutcome::Admission,
+                _ => FollowUpOutcome::Other,
+            };
+            stayed = outcome.same_dwelling();
+            let answered = (due + Duration::days(rng.random_range(0..14))).min(today);
+            // Answered before the service kept track of who answered.
+            follow_ups::record(conn, proposal, months, outcome.as_str(), answered, None)?;
         }
     }
     Ok(())

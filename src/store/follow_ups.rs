@@ -80,17 +80,19 @@ pub fn list(conn: &mut Conn, scope: FollowUpScope, due_by: NaiveDate, open: bool
     q.load(conn)
 }
 
-/// The outcomes of one placement's follow-ups: (months, due, recorded on, outcome).
-pub fn of_placement(conn: &mut Conn, proposal_id: i32) -> QueryResult<Vec<(i32, NaiveDate, Option<NaiveDate>, Option<String>)>> {
-    follow_ups::table
+/// The outcome recorded at one moment of a placement, if any.
+pub fn outcome_at(conn: &mut Conn, proposal_id: i32, months: i32) -> QueryResult<Option<String>> {
+    Ok(follow_ups::table
         .filter(follow_ups::proposal_id.eq(proposal_id))
-        .order(follow_ups::months.asc())
-        .select((follow_ups::months, follow_ups::due_on, follow_ups::recorded_on, follow_ups::outcome))
-        .load(conn)
+        .filter(follow_ups::months.eq(months))
+        .select(follow_ups::outcome)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
 }
 
 /// Records an answer, once: `false` when it was answered meanwhile.
-pub fn record(conn: &mut Conn, proposal_id: i32, months: i32, outcome: &str, on: NaiveDate, user_id: i32) -> QueryResult<bool> {
+pub fn record(conn: &mut Conn, proposal_id: i32, months: i32, outcome: &str, on: NaiveDate, user_id: Option<i32>) -> QueryResult<bool> {
     let n = diesel::update(
         follow_ups::table
             .filter(follow_ups::proposal_id.eq(proposal_id))
@@ -102,15 +104,24 @@ pub fn record(conn: &mut Conn, proposal_id: i32, months: i32, outcome: &str, on:
     Ok(n == 1)
 }
 
-/// Due, unanswered and not yet reminded: (proposal, months, client, provider, reference).
-pub fn to_remind(conn: &mut Conn, today: NaiveDate) -> QueryResult<Vec<(i32, i32, i32, i32, String)>> {
+/// A follow-up that fell due and was not asked for yet.
+#[derive(Debug, Clone, Queryable)]
+pub struct Due {
+    pub proposal_id: i32,
+    pub months: i32,
+    pub provider_id: i32,
+    pub reference: String,
+}
+
+/// Due, unanswered and not yet reminded.
+pub fn to_remind(conn: &mut Conn, today: NaiveDate) -> QueryResult<Vec<Due>> {
     follow_ups::table
         .inner_join(proposals::table.inner_join(clients::table))
         .filter(follow_ups::due_on.le(today))
         .filter(follow_ups::recorded_on.is_null())
         .filter(follow_ups::reminded_on.is_null())
         .order((follow_ups::due_on.asc(), follow_ups::id.asc()))
-        .select((follow_ups::proposal_id, follow_ups::months, clients::id, clients::provider_id, clients::reference))
+        .select((follow_ups::proposal_id, follow_ups::months, clients::provider_id, clients::reference))
         .load(conn)
 }
 

@@ -31,6 +31,11 @@ pub fn plan(conn: &mut Conn, proposal_id: i32, signed_on: NaiveDate) -> Result<(
     Ok(q::create_for(conn, proposal_id, &moments)?)
 }
 
+/// What was found at 6 months, if it was recorded.
+fn six_months(conn: &mut Conn, proposal_id: i32) -> Result<Option<FollowUpOutcome>, Error> {
+    Ok(q::outcome_at(conn, proposal_id, 6)?.and_then(|o| FollowUpOutcome::parse("outcome", &o).ok()))
+}
+
 /// The provider records what it found. Refused before the due day, twice, for a
 /// placement that is not theirs (not found), and at 12 months when the person had
 /// already left at 6.
@@ -53,16 +58,12 @@ pub fn record(
             .ok_or(Error::NotFound("follow_up"))
     };
     let found = line(conn)?;
-    let six = q::of_placement(conn, proposal_id)?
-        .into_iter()
-        .find(|(m, ..)| *m == 6)
-        .and_then(|(.., o)| o)
-        .and_then(|o| FollowUpOutcome::parse("outcome", &o).ok());
+    let six = six_months(conn, proposal_id)?;
     if let Some(why) = follow_up::refusal(months, found.due_on, today, found.recorded_on.is_some(), six) {
         return Err(Error::Transition { entity: "follow_up", action: "record", from: "open".into(), why });
     }
     write_tx(conn, |conn| {
-        if !q::record(conn, proposal_id, months as i32, outcome.as_str(), today, caller.user_id)? {
+        if !q::record(conn, proposal_id, months as i32, outcome.as_str(), today, Some(caller.user_id))? {
             return Err(Error::Conflict("deze nazorgcheck is intussen al vastgelegd".into()));
         }
         audit::record(
@@ -82,12 +83,8 @@ pub fn record(
 /// check of someone who had left at 6). Returns how many reminders were written.
 pub fn remind(conn: &mut Conn, today: NaiveDate, now: chrono::NaiveDateTime) -> Result<usize, Error> {
     let mut n = 0;
-    for (proposal_id, months, _client_id, provider_id, reference) in q::to_remind(conn, today)? {
-        let six = q::of_placement(conn, proposal_id)?
-            .into_iter()
-            .find(|(m, ..)| *m == 6)
-            .and_then(|(.., o)| o)
-            .and_then(|o| FollowUpOutcome::parse("outcome", &o).ok());
+    for q::Due { proposal_id, months, provider_id, reference } in q::to_remind(conn, today)? {
+        let six = six_months(conn, proposal_id)?;
         let org = crate::store::organisations::find_organisation(conn, provider_id)?.ok_or(Error::NotFound("organisation"))?;
         write_tx(conn, |conn| {
             if follow_up::needs_asking(months as u32, six) {

@@ -77,7 +77,7 @@ pub struct TwoYears {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContingentUse {
     pub municipality: String,
-    pub corporation_id: i32,
+    pub corporation: String,
     pub agreed: i32,
     pub used: i32,
     pub left: i32,
@@ -389,6 +389,8 @@ pub fn monitor(conn: &mut Conn, caller: &Caller, municipality: Option<&str>, tod
         .into_iter()
         .filter_map(|(b, m, o)| Some((b, m, FollowUpOutcome::parse("outcome", &o).ok()?)))
         .collect();
+    let corporations: std::collections::HashMap<i32, String> =
+        super::register::organisations(conn, caller, Some("corporation"))?.into_iter().map(|o| (o.id, o.name)).collect();
     let scope = contingents::ContingentScope::Region(caller.region_id);
     let (ks, _) = contingents::list(conn, &scope, 0, i64::MAX)?;
     // The agreements of the period running today.
@@ -397,7 +399,7 @@ pub fn monitor(conn: &mut Conn, caller: &Caller, municipality: Option<&str>, tod
         .filter(|k| k.period_start <= today && today <= k.period_end)
         .map(|k| ContingentUse {
             municipality: k.municipality_code,
-            corporation_id: k.corporation_id,
+            corporation: corporations.get(&k.corporation_id).cloned().unwrap_or_default(),
             agreed: k.cap,
             used: k.used,
             left: (k.cap - k.used).max(0),
@@ -436,7 +438,7 @@ pub fn csv(m: &Monitor, names: &BTreeMap<String, String>) -> String {
         push("plaatsingen", &scope, format!("{} mediaan dagen tot plaatsing", q.label), q.median_days.to_string());
     }
     for k in &m.contingents {
-        let what = format!("corporatie {}", k.corporation_id);
+        let what = k.corporation.clone();
         push("contingent", &name(&k.municipality), format!("{what} afgesproken"), k.agreed.to_string());
         push("contingent", &name(&k.municipality), format!("{what} gebruikt"), k.used.to_string());
         push("contingent", &name(&k.municipality), format!("{what} over"), k.left.to_string());
@@ -507,8 +509,8 @@ mod tests {
 
     fn contingents() -> Vec<ContingentUse> {
         vec![
-            ContingentUse { municipality: A.into(), corporation_id: 1, agreed: 4, used: 1, left: 3 },
-            ContingentUse { municipality: B.into(), corporation_id: 1, agreed: 2, used: 2, left: 0 },
+            ContingentUse { municipality: A.into(), corporation: "Woonstad".into(), agreed: 4, used: 1, left: 3 },
+            ContingentUse { municipality: B.into(), corporation: "Woonstad".into(), agreed: 2, used: 2, left: 0 },
         ]
     }
 
@@ -569,7 +571,7 @@ mod tests {
             "wachtend;regio;wacht meer dan een jaar;1",
             "tijd tot plaatsing;regio;gemiddeld (dagen);209,0",
             "plaatsingen;regio;2026 K2 omklapwoning;1",
-            "contingent;Aastad;corporatie 1 over;3",
+            "contingent;Aastad;Woonstad over;3",
             "over de grens;\"Bedorp; Oost\";gehuisvest hier, gebonden elders;1",
             "binnen twee jaar uitgestroomd;regio;binnen twee jaar geplaatst;1",
             "woonbehoud;regio;6 maanden zelfde woning (aandeel);0,333",

@@ -3,11 +3,13 @@
 //! here. Errors become an HTML page (or a redirect to the login), never a stack trace.
 
 mod account;
+mod charts;
 mod clients;
 mod contingents;
 mod dwellings;
 pub mod follow_ups;
 mod map;
+mod monitor;
 mod proposals;
 mod rounds;
 
@@ -31,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     contingents::routes(cfg);
     map::routes(cfg);
     follow_ups::routes(cfg);
+    monitor::routes(cfg);
     cfg.route("/static/app.css", web::get().to(stylesheet));
 }
 
@@ -66,6 +69,7 @@ fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/woningen", "Woningen"),
             ("/contingenten", "Contingenten"),
             ("/kaart", "Kaart"),
+            ("/monitor", "Monitor"),
         ],
         Role::Corporation => &[
             ("/", "Overzicht"),
@@ -85,6 +89,7 @@ fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/landelijke-toegang", "Landelijke toegang"),
             ("/woningen", "Woningen"),
             ("/kaart", "Kaart"),
+            ("/monitor", "Monitor"),
         ],
         Role::Admin => &[("/", "Overzicht"), ("/contingenten", "Contingenten"), ("/kaart", "Kaart")],
     }
