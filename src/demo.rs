@@ -295,16 +295,38 @@ fn history(
         .map(|_| (today - Duration::days(rng.random_range(20..540)), pick_weighted(&mut rng, &weights).to_string(), rng.random_range(0..3)))
         .collect();
     placements.sort();
-    let mut round: Option<(i32, (i32, u32))> = None;
+    // One finished round a quarter, dated a month before its first lease.
+    let finish = |conn: &mut Conn, id: i32, proposed: usize| {
+        let summary = crate::workflow::rounds::Summary {
+            clients_considered: proposed,
+            dwellings_considered: proposed,
+            proposed,
+            skipped: 0,
+            unmatched: vec![],
+            contingents: vec![],
+            solver: crate::workflow::rounds::SolverStats {
+                status: solver::optimize::Status::Optimal,
+                gap: 0.0,
+                stages: vec![],
+                nodes: 0,
+                millis: 0,
+            },
+        };
+        rounds::finish(conn, id, "done", &serde_json::to_string(&summary).expect("a summary serialises"))
+    };
+    let mut round: Option<(i32, (i32, u32), usize)> = None;
     for (n, (signed, binding, provider)) in placements.into_iter().enumerate() {
-        // One finished round a quarter, dated a month before its first lease.
         let quarter = (signed.year(), signed.month0() / 3);
         if round.is_none_or(|r| r.1 != quarter) {
-            let id = rounds::start(conn, region, coordinator.id, signed - Duration::days(30))?;
-            rounds::finish(conn, id, "done", "{}")?;
-            round = Some((id, quarter));
+            if let Some((id, _, proposed)) = round {
+                finish(conn, id, proposed)?;
+            }
+            round = Some((rounds::start(conn, region, coordinator.id, signed - Duration::days(30))?, quarter, 0));
         }
-        let round_id = round.expect("just set").0;
+        let round_id = round.as_ref().expect("just set").0;
+        if let Some(r) = round.as_mut() {
+            r.2 += 1;
+        }
         let ready = signed - Duration::days(rng.random_range(25..400));
         let household = [1, 1, 1, 1, 2, 3][rng.random_range(0..6)];
         let row = ClientNeedsRow {
@@ -388,6 +410,9 @@ fn history(
             // Answered before the service kept track of who answered.
             follow_ups::record(conn, proposal, months, outcome.as_str(), answered, None)?;
         }
+    }
+    if let Some((id, _, proposed)) = round {
+        finish(conn, id, proposed)?;
     }
     Ok(())
 }

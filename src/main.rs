@@ -50,11 +50,21 @@ enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
-    /// Write the whole register as one JSON document (to move a region to PostgreSQL).
+    /// Write the whole register as one JSON document (to move a region to PostgreSQL),
+    /// or with --history a region's last months as a history for `replay`.
     Export {
         /// The file to write; standard output when left out.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// A history for `replay` instead of the whole register.
+        #[arg(long)]
+        history: bool,
+        /// With --history: how many months back from today.
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        /// With --history: the region's code (needed when the database holds several).
+        #[arg(long)]
+        region: Option<String>,
     },
     /// Read an export into an empty database of either backend: all of it or none.
     Import {
@@ -271,12 +281,22 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("logins (password 'demo'): coordinator, corporatie (Corporatie 01), zorgaanbieder (Zorgaanbieder 001), gemeente (Amsterdam), beheer");
             Ok(())
         }
-        Command::Export { output } => {
+        Command::Export { output, history, months, region } => {
             let db = Db::open(&config.database, 1).map_err(|e| e.to_string())?;
             db.migrate().map_err(|e| e.to_string())?;
             let mut conn = db.get().map_err(|e| e.to_string())?;
-            let doc = uitstroomtafel::store::transfer::export(&mut conn).map_err(|e| e.to_string())?;
-            let text = serde_json::to_string_pretty(&doc).expect("JSON serialises");
+            let text = if history {
+                if months == 0 {
+                    return Err("--months: at least 1".into());
+                }
+                let region_id = uitstroomtafel::store::organisations::only_region(&mut conn, region.as_deref())?;
+                let (from, to) = uitstroomtafel::workflow::comparison::window(months, uitstroomtafel::workflow::today());
+                let h = uitstroomtafel::workflow::comparison::history(&mut conn, region_id, from, to).map_err(|e| e.to_string())?;
+                serde_json::to_string_pretty(&h).expect("JSON serialises")
+            } else {
+                let doc = uitstroomtafel::store::transfer::export(&mut conn).map_err(|e| e.to_string())?;
+                serde_json::to_string_pretty(&doc).expect("JSON serialises")
+            };
             match output {
                 Some(path) => std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?,
                 None => println!("{text}"),

@@ -123,3 +123,33 @@ pub fn round(s: &Snapshot, policy: &RegionPolicy, date: NaiveDate) -> model::Rou
         rejected_pairs: s.rejected.iter().map(|(c, d)| (client_key(*c), dwelling_key(*d))).collect(),
     }
 }
+
+/// The table's own past as a history for the replay: who became ready when, which
+/// dwelling became free when, and each contingent's places in the window (its cap
+/// prorated to the days it overlaps, summed per municipality and corporation).
+pub fn history(s: &Snapshot, policy: &RegionPolicy, from: NaiveDate, to: NaiveDate) -> solver::replay::History {
+    let r = round(s, policy, to);
+    let mut caps: std::collections::BTreeMap<(String, i32), f64> = std::collections::BTreeMap::new();
+    for k in &s.contingents {
+        let period = (k.period_end - k.period_start).num_days().max(1) as f64;
+        let overlap = ((k.period_end.min(to + chrono::Duration::days(1))) - k.period_start.max(from)).num_days().max(0) as f64;
+        *caps.entry((k.municipality_code.clone(), k.corporation_id)).or_default() += f64::from(k.cap) * overlap / period;
+    }
+    solver::replay::History {
+        start: from,
+        end: to,
+        policy: r.policy,
+        clients: r.clients,
+        dwellings: r.dwellings,
+        contingents: caps
+            .into_iter()
+            .map(|((m, corp), cap)| solver::replay::ContingentCap {
+                id: format!("{m}/{corp}"),
+                municipality: m,
+                corporation: corp.to_string(),
+                cap: cap.round() as i64,
+            })
+            .collect(),
+        providers: r.providers,
+    }
+}

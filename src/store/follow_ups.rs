@@ -45,13 +45,12 @@ pub fn delete_for(conn: &mut Conn, proposal_id: i32) -> QueryResult<usize> {
     diesel::delete(follow_ups::table.filter(follow_ups::proposal_id.eq(proposal_id))).execute(conn)
 }
 
-/// The follow-ups in scope, due by `due_by`, earliest first; `open` leaves out those
-/// already answered.
-pub fn list(conn: &mut Conn, scope: FollowUpScope, due_by: NaiveDate, open: bool) -> QueryResult<Vec<FollowUpLine>> {
+/// The follow-ups in scope, due by `due_by` (any day when `None`), earliest first;
+/// `open` leaves out those already answered.
+pub fn list(conn: &mut Conn, scope: FollowUpScope, due_by: Option<NaiveDate>, open: bool) -> QueryResult<Vec<FollowUpLine>> {
     let mut q = follow_ups::table
         .inner_join(proposals::table.inner_join(clients::table).inner_join(dwellings::table))
         .inner_join(leases::table.on(leases::proposal_id.eq(follow_ups::proposal_id.nullable())))
-        .filter(follow_ups::due_on.le(due_by))
         .select((
             follow_ups::proposal_id,
             follow_ups::months,
@@ -74,6 +73,9 @@ pub fn list(conn: &mut Conn, scope: FollowUpScope, due_by: NaiveDate, open: bool
             q.filter(proposals::round_id.eq_any(match_rounds::table.filter(match_rounds::region_id.eq(r)).select(match_rounds::id)))
         }
     };
+    if let Some(day) = due_by {
+        q = q.filter(follow_ups::due_on.le(day));
+    }
     if open {
         q = q.filter(follow_ups::recorded_on.is_null());
     }

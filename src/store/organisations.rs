@@ -150,3 +150,20 @@ pub fn user_for_token(conn: &mut Conn, token_hash: &str) -> QueryResult<Option<i
         .first(conn)
         .optional()
 }
+
+/// The region with this code, or the only region when no code is given; the message
+/// says what to pass otherwise.
+pub fn only_region(conn: &mut Conn, code: Option<&str>) -> Result<i32, String> {
+    let codes: Vec<(i32, String)> =
+        regions::table.select((regions::id, regions::code)).order(regions::id.asc()).load(conn).map_err(|e| e.to_string())?;
+    match code {
+        Some(c) => codes.iter().find(|r| r.1 == c).map(|r| r.0).ok_or_else(|| format!("--region '{c}': no such region")),
+        None => match codes.as_slice() {
+            [one] => Ok(one.0),
+            [] => Err("the database holds no region".into()),
+            _ => {
+                Err(format!("--region: the database holds several: {}", codes.iter().map(|r| r.1.as_str()).collect::<Vec<_>>().join(", ")))
+            }
+        },
+    }
+}

@@ -1,7 +1,9 @@
 //! Match rounds and their proposals, and the register snapshot a round starts from.
 
 use super::rows::{AnchorRow, Client, Contingent, Dwelling, ExclusionZoneRow};
-use super::schema::{client_anchors, client_exclusion_zones, clients, contingents, dwellings, match_rounds, organisations, proposals};
+use super::schema::{
+    client_anchors, client_exclusion_zones, clients, contingents, dwellings, leases, match_rounds, organisations, proposals,
+};
 use super::Conn;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -211,4 +213,80 @@ pub fn set_base(conn: &mut Conn, organisation_id: i32, lat: f64, lon: f64) -> Qu
     diesel::update(organisations::table.find(organisation_id))
         .set((organisations::base_lat.eq(lat), organisations::base_lon.eq(lon)))
         .execute(conn)
+}
+
+/// What a table had in `[from, to]`, for the replay: every client who was ready by `to`
+/// and had not left before `from` (withdrawn, or placed before it), every dwelling free
+/// by `to` that was not let before `from`, and the contingents that overlap the window.
+pub fn history_snapshot(conn: &mut Conn, region_id: i32, from: NaiveDate, to: NaiveDate) -> QueryResult<Snapshot> {
+    let region_orgs = || organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id);
+    let placed_before = || leases::table.filter(leases::signed_on.lt(from)).select(leases::client_id);
+    let let_before = || leases::table.filter(leases::signed_on.lt(from)).select(leases::dwelling_id);
+    let clients: Vec<Client> = clients::table
+        .filter(clients::provider_id.eq_any(region_orgs()))
+        .filter(clients::ready_since.le(to))
+        .filter(clients::status.ne("withdrawn"))
+        .filter(clients::id.ne_all(placed_before()))
+        .order(clients::id.asc())
+        .select(Client::as_select())
+        .load(conn)?;
+    let ids: Vec<i32> = clients.iter().map(|c| c.id).collect();
+    let zones = client_exclusion_zones::table
+        .filter(client_exclusion_zones::client_id.eq_any(&ids))
+        .select(ExclusionZoneRow::as_select())
+        .load(conn)?;
+    let anchors = client_anchors::table.filter(client_anchors::client_id.eq_any(&ids)).select(AnchorRow::as_select()).load(conn)?;
+    let dwellings: Vec<Dwelling> = dwellings::table
+        .filter(dwellings::corporation_id.eq_any(region_orgs()))
+        .filter(dwellings::status.eq_any(["published", "reserved", "let"]))
+        .filter(dwellings::available_from.le(to))
+        .filter(dwellings::id.ne_all(let_before()))
+        .order(dwellings::id.asc())
+        .select(Dwelling::as_select())
+        .load(conn)?;
+    let contingents: Vec<Contingent> = contingents::table
+        .filter(contingents::region_id.eq(region_id))
+        .filter(contingents::period_start.le(to))
+        .filter(contingents::period_end.gt(from))
+        .order(contingents::id.asc())
+        .select(Contingent::as_select())
+        .load(conn)?;
+    let bases: Vec<(i32, Option<f64>, Option<f64>)> = organisations::table
+        .filter(organisations::region_id.eq(region_id))
+        .filter(organisations::kind.eq("provider"))
+        .select((organisations::id, organisations::base_lat, organisations::base_lon))
+        .load(conn)?;
+    Ok(Snapshot {
+        clients,
+        zones,
+        anchors,
+        dwellings,
+        contingents,
+        open_per_contingent: vec![],
+        bases: bases.into_iter().filter_map(|(id, lat, lon)| Some((id, lat?, lon?))).collect(),
+        rejected: vec![],
+    })
+}
+
+/// Placements whose lease was signed in `[from, to]`.
+pub fn leases_between(conn: &mut Conn, region_id: i32, from: NaiveDate, to: NaiveDate) -> QueryResult<i64> {
+    let region_orgs = organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id);
+    leases::table
+        .inner_join(dwellings::table.on(dwellings::id.eq(leases::dwelling_id)))
+        .filter(dwellings::corporation_id.eq_any(region_orgs))
+        .filter(leases::signed_on.ge(from))
+        .filter(leases::signed_on.le(to))
+        .count()
+        .get_result(conn)
+}
+
+/// The summaries of the region's finished rounds since `since`, with their dates.
+pub fn summaries_since(conn: &mut Conn, region_id: i32, since: NaiveDate) -> QueryResult<Vec<(NaiveDate, String)>> {
+    match_rounds::table
+        .filter(match_rounds::region_id.eq(region_id))
+        .filter(match_rounds::status.eq("done"))
+        .filter(match_rounds::round_date.ge(since))
+        .order(match_rounds::id.asc())
+        .select((match_rounds::round_date, match_rounds::summary))
+        .load(conn)
 }

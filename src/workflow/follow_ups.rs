@@ -21,7 +21,7 @@ fn scope(caller: &Caller) -> Result<FollowUpScope, Error> {
 
 /// The follow-ups due by `today`: `open` only the unanswered ones.
 pub fn due(conn: &mut Conn, caller: &Caller, today: NaiveDate, open: bool) -> Result<Vec<FollowUpLine>, Error> {
-    Ok(q::list(conn, scope(caller)?, today, open)?)
+    Ok(q::list(conn, scope(caller)?, Some(today), open)?)
 }
 
 /// Writes the follow-up moments of a placement signed on `signed_on`; part of the
@@ -52,7 +52,7 @@ pub fn record(
         return Err(Error::invalid("months", "one_of", "kies 6 of 12 maanden"));
     }
     let line = |conn: &mut Conn| -> Result<FollowUpLine, Error> {
-        q::list(conn, scope(caller)?, NaiveDate::MAX, false)?
+        q::list(conn, scope(caller)?, None, false)?
             .into_iter()
             .find(|l| l.proposal_id == proposal_id && l.months == months as i32)
             .ok_or(Error::NotFound("follow_up"))

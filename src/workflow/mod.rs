@@ -5,6 +5,7 @@
 pub mod access;
 pub mod auth;
 pub mod clients;
+pub mod comparison;
 pub mod contingents;
 pub mod dwelling_import;
 pub mod dwellings;

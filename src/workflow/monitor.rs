@@ -83,6 +83,35 @@ pub struct ContingentUse {
     pub left: i32,
 }
 
+/// What one more dwelling in a contingent would have brought, summed over the rounds of
+/// the last twelve months in which it bound (the matcher's re-solve per round).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ContingentValue {
+    pub municipality: String,
+    pub corporation: String,
+    /// Rounds in which the contingent was full and someone unmatched wanted it.
+    pub rounds_binding: usize,
+    /// People one more place would have placed, over those rounds.
+    pub extra_placements: i64,
+    /// Score it would have added.
+    pub extra_score: i64,
+}
+
+/// Sums the what-ifs of the rounds per contingent (by register id), binding ones only.
+pub fn contingent_value(rounds: &[Vec<solver::model::ContingentUse>]) -> BTreeMap<i32, (usize, i64, i64)> {
+    let mut out: BTreeMap<i32, (usize, i64, i64)> = BTreeMap::new();
+    for k in rounds.iter().flatten().filter(|k| k.binding) {
+        let Some(id) = crate::matching::parse_key(&k.id) else { continue };
+        let e = out.entry(id).or_default();
+        e.0 += 1;
+        if let Some(m) = &k.one_more {
+            e.1 += m.extra_per_tier.iter().sum::<i64>();
+            e.2 += m.extra_score;
+        }
+    }
+    out
+}
+
 /// The monitor for the region, or for one municipality (its bound clients).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Monitor {
@@ -97,6 +126,8 @@ pub struct Monitor {
     pub crossings: Vec<Crossing>,
     pub two_years: TwoYears,
     pub retention: Vec<Retention>,
+    /// Contingents whose one more place would have placed someone, most valuable first.
+    pub values: Vec<ContingentValue>,
 }
 
 /// One client, as the monitor counts them.
@@ -251,6 +282,7 @@ pub fn count(
         crossings,
         two_years,
         retention,
+        values: vec![],
     }
 }
 
@@ -393,6 +425,27 @@ pub fn monitor(conn: &mut Conn, caller: &Caller, municipality: Option<&str>, tod
         super::register::organisations(conn, caller, Some("corporation"))?.into_iter().map(|o| (o.id, o.name)).collect();
     let scope = contingents::ContingentScope::Region(caller.region_id);
     let (ks, _) = contingents::list(conn, &scope, 0, i64::MAX)?;
+    let rounds: Vec<Vec<solver::model::ContingentUse>> =
+        crate::store::rounds::summaries_since(conn, caller.region_id, today - chrono::Duration::days(365))?
+            .into_iter()
+            .filter_map(|(_, s)| serde_json::from_str::<super::rounds::Summary>(&s).ok().map(|s| s.contingents))
+            .collect();
+    let worth = contingent_value(&rounds);
+    let mut values: Vec<ContingentValue> = ks
+        .iter()
+        .filter(|k| municipality.as_deref().is_none_or(|m| k.municipality_code == m))
+        .filter_map(|k| {
+            let (rounds_binding, extra_placements, extra_score) = *worth.get(&k.id)?;
+            Some(ContingentValue {
+                municipality: k.municipality_code.clone(),
+                corporation: corporations.get(&k.corporation_id).cloned().unwrap_or_default(),
+                rounds_binding,
+                extra_placements,
+                extra_score,
+            })
+        })
+        .collect();
+    values.sort_by(|a, b| (b.extra_placements, b.extra_score).cmp(&(a.extra_placements, a.extra_score)));
     // The agreements of the period running today.
     let ks = ks
         .into_iter()
@@ -405,7 +458,7 @@ pub fn monitor(conn: &mut Conn, caller: &Caller, municipality: Option<&str>, tod
             left: (k.cap - k.used).max(0),
         })
         .collect();
-    Ok(count(&facts, &outcomes, ks, municipality.as_deref(), today))
+    Ok(Monitor { values, ..count(&facts, &outcomes, ks, municipality.as_deref(), today) })
 }
 
 /// The fairness figures of the caller's region, with the policy's threshold.
@@ -449,6 +502,10 @@ pub fn csv(m: &Monitor, names: &BTreeMap<String, String>) -> String {
     }
     push("binnen twee jaar uitgestroomd", &scope, "cohort (twee jaar of langer uitstroomklaar)".into(), m.two_years.cohort.to_string());
     push("binnen twee jaar uitgestroomd", &scope, "binnen twee jaar geplaatst".into(), m.two_years.left.to_string());
+    for v in &m.values {
+        let what = format!("{}: één plaats meer had geplaatst (over {} rondes)", v.corporation, v.rounds_binding);
+        push("contingentwaarde", &name(&v.municipality), what, v.extra_placements.to_string());
+    }
     for r in &m.retention {
         push("woonbehoud", &scope, format!("{} maanden beantwoord", r.months), r.answered.to_string());
         push("woonbehoud", &scope, format!("{} maanden zelfde woning (aandeel)", r.months), share(r.same_dwelling_share()));
@@ -579,6 +636,27 @@ mod tests {
         ] {
             assert!(csv.contains(&format!("{line}\r\n")), "missing {line} in\n{csv}");
         }
+    }
+
+    #[test]
+    fn contingent_value_sums_the_binding_rounds() {
+        use solver::model::{ContingentUse as Use, Marginal};
+        let used = |id: &str, binding: bool, extra: Option<(Vec<i64>, i64)>| Use {
+            id: id.into(),
+            remaining_before: 1,
+            proposed: 1,
+            binding,
+            one_more: extra.map(|(extra_per_tier, extra_score)| Marginal { extra_per_tier, extra_score }),
+        };
+        let rounds = vec![
+            vec![used("k1", true, Some((vec![0, 1, 0], 240))), used("k2", false, None)],
+            vec![used("k1", true, Some((vec![1, 0, 0], 300))), used("k2", true, Some((vec![0, 0, 0], 0)))],
+            vec![used("k1", false, None), used("not-a-key", true, Some((vec![5], 5)))],
+        ];
+        let v = contingent_value(&rounds);
+        assert_eq!(v.get(&1), Some(&(2, 2, 540)));
+        assert_eq!(v.get(&2), Some(&(1, 0, 0)), "binding, but one more place would have placed no one");
+        assert_eq!(v.len(), 2);
     }
 
     fn person(provider: &str, placed: bool) -> Fact {

@@ -123,8 +123,16 @@ async fn every_client_read_and_change_is_audited(app: TestApp) {
     let page = app.client.get(app.url(&format!("/clienten/{cid}"))).header("cookie", &s.cookie).send().await.unwrap();
     assert_eq!(page.status(), 200);
     check("GET /clienten/{id}", rows_after(&app, before), None);
+    // Filtered on its status, so it is on the first page next to the past placements.
+    let (_, now) = app.get(&format!("/api/v1/clients/{cid}"), &prov).await;
     let before = last_id(&app);
-    let page = app.client.get(app.url("/clienten")).header("cookie", &s.cookie).send().await.unwrap();
+    let page = app
+        .client
+        .get(app.url(&format!("/clienten?status={}", now["status"].as_str().unwrap())))
+        .header("cookie", &s.cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     check("GET /clienten", rows_after(&app, before), None);
 }

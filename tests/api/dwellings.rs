@@ -101,11 +101,11 @@ async fn list_filters_and_pages(app: TestApp) {
     let (s, all) = app.get("/api/v1/dwellings?per_page=200", &coord).await;
     assert_eq!(s, 200);
     let total = all["total"].as_i64().unwrap();
-    assert_eq!(total, 40, "the demo has 40 dwellings");
+    assert_eq!(total, 40 + uitstroomtafel::demo::PAST_PLACEMENTS as i64, "the demo has 40 dwellings and those let in the past");
     let (_, p1) = app.get("/api/v1/dwellings?per_page=15&page=1", &coord).await;
     let (_, p3) = app.get("/api/v1/dwellings?per_page=15&page=3", &coord).await;
     assert_eq!(p1["items"].as_array().unwrap().len(), 15);
-    assert_eq!(p3["items"].as_array().unwrap().len(), 10);
+    assert_eq!(p3["items"].as_array().unwrap().len() as i64, (total - 30).min(15));
     assert_eq!(p3["total"], total);
     let (_, published) = app.get("/api/v1/dwellings?status=published&kind=omklap&per_page=200", &coord).await;
     assert!(published["items"].as_array().unwrap().iter().all(|d| d["status"] == "published" && d["kind"] == "omklap"));

@@ -16,6 +16,7 @@ mod dwellings;
 mod faults;
 mod injection;
 mod instances;
+mod monitor;
 mod notify;
 mod omklap;
 mod pages;

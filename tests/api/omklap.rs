@@ -83,7 +83,17 @@ async fn from_placement_to_flip(app: TestApp) {
 
     let contingent = {
         let (_, list) = app.get("/api/v1/contingents?per_page=200", &coord).await;
-        list["items"].as_array().unwrap().iter().find(|k| k["municipality"] == "GM0202" && k["corporation_id"] == corp_org).unwrap().clone()
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| {
+                k["municipality"] == "GM0202"
+                    && k["corporation_id"] == corp_org
+                    && k["period_end"].as_str().unwrap() > today().to_string().as_str()
+            })
+            .unwrap()
+            .clone()
     };
     assert_eq!(step(&prov, "flip", json!({"flipped_on": today().to_string()})).await.0, 403);
     let (s, v) = step(&corp, "flip", json!({"flipped_on": today().to_string()})).await;
@@ -91,7 +101,8 @@ async fn from_placement_to_flip(app: TestApp) {
     let (_, dw) = app.get(&format!("/api/v1/dwellings/{did}"), &corp).await;
     assert_eq!((dw["kind"].as_str(), dw["omklap_provider_id"].is_null()), (Some("contingent"), true), "left the omklap pool");
     let (_, l) = app.get(&format!("/api/v1/contingents/{}/ledger", contingent["id"]), &coord).await;
-    let entries = l["entries"].as_array().unwrap();
+    let entries: Vec<&serde_json::Value> =
+        l["entries"].as_array().unwrap().iter().filter(|e| e["proposal_id"].as_i64() == Some(i64::from(pid))).collect();
     assert_eq!(entries.len(), 1);
     assert_eq!((entries[0]["reason"].as_str(), entries[0]["change"].as_i64()), (Some("omklap"), Some(1)), "counted as the policy says");
     assert_eq!(l["contingent"]["used"].as_i64().unwrap(), contingent["used"].as_i64().unwrap() + 1);

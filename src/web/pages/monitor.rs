@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/monitor", web::get().to(show))
         .route("/monitor.csv", web::get().to(csv))
-        .route("/monitor/eerlijkheid", web::get().to(fairness));
+        .route("/monitor/eerlijkheid", web::get().to(fairness))
+        .route("/monitor/vergelijking", web::get().to(comparison));
 }
 
 #[derive(Template)]
@@ -34,9 +35,13 @@ struct MonitorPage {
     contingent_rows: Vec<(String, i32, i32, i32)>,
     crossings: Vec<(String, i64, i64)>,
     is_coordinator: bool,
+    names: BTreeMap<String, String>,
 }
 
 impl MonitorPage {
+    pub fn name(&self, code: &str) -> String {
+        self.names.get(code).cloned().unwrap_or_else(|| code.to_string())
+    }
     pub fn percent(&self, share: Option<f64>) -> String {
         share.map_or("–".into(), |s| format!("{:.0} %", s * 100.0))
     }
@@ -108,9 +113,10 @@ async fn show(state: web::Data<AppState>, v: Visitor, q: web::Query<Vec<(String,
         Some(code) if v.caller.role == Role::Coordinator => format!("/monitor.csv?gemeente={code}"),
         _ => "/monitor.csv".into(),
     };
+    let scope = selected.as_deref().map(name);
     ok(MonitorPage {
         frame: v.frame("/monitor"),
-        scope: selected.as_deref().map(name),
+        scope,
         choices,
         csv_link,
         waiting_chart,
@@ -120,6 +126,7 @@ async fn show(state: web::Data<AppState>, v: Visitor, q: web::Query<Vec<(String,
         crossings,
         is_coordinator: v.caller.role == Role::Coordinator,
         m,
+        names,
     })
 }
 
@@ -150,4 +157,30 @@ async fn fairness(state: web::Data<AppState>, v: Visitor) -> PageResult {
     let f = run(&state, move |c| wf::fairness_of_region(c, &caller, workflow::today())).await?;
     let dimensions = wf::DIMENSIONS.iter().map(|d| (*d, f.groups.iter().filter(|g| g.dimension == *d).cloned().collect())).collect();
     ok(FairnessPage { frame: v.frame("/monitor"), f, dimensions, min_group: wf::MIN_GROUP })
+}
+
+#[derive(Template)]
+#[template(path = "monitor/comparison.html")]
+struct ComparisonPage {
+    frame: Frame,
+    c: workflow::comparison::Comparison,
+}
+
+impl ComparisonPage {
+    pub fn percent(&self, x: &f64) -> String {
+        format!("{:.0} %", x * 100.0)
+    }
+    pub fn policy_label(&self, name: &str) -> &'static str {
+        match name {
+            "optimiser" => "de matcher van de tafel",
+            "greedy" => "moeilijkste woning eerst",
+            _ => "wie het langst wacht eerst",
+        }
+    }
+}
+
+async fn comparison(state: web::Data<AppState>, v: Visitor) -> PageResult {
+    let caller = v.caller.clone();
+    let c = run(&state, move |conn| workflow::comparison::compare(conn, &caller, workflow::today())).await?;
+    ok(ComparisonPage { frame: v.frame("/monitor"), c })
 }
