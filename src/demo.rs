@@ -328,14 +328,17 @@ fn history(
             r.2 += 1;
         }
         let ready = signed - Duration::days(rng.random_range(25..400));
+        // Most live where they are bound; some moved to Arnhem, their approved wish,
+        // which every corporation serves. Each placement keeps the region's rules.
+        let code = if rng.random_bool(0.85) { binding.clone() } else { "GM0202".to_string() };
         let household = [1, 1, 1, 1, 2, 3][rng.random_range(0..6)];
         let row = ClientNeedsRow {
             birth_year: today.year() - rng.random_range(19..67),
             household_size: household,
             binding_municipality: binding.clone(),
-            wish_municipality: None,
+            wish_municipality: (code != binding).then(|| code.clone()),
             urgency: ["urgent", "priority", "regular", "regular"][rng.random_range(0..4)].into(),
-            support_level: ["light", "moderate", "intensive"][rng.random_range(0..3)].into(),
+            support_level: ["light", "moderate"][rng.random_range(0..2)].into(),
             min_rooms: if household == 1 { 1 } else { 2 },
             max_rent_cents: 85_000,
             needs_ground_floor: false,
@@ -344,8 +347,6 @@ fn history(
         };
         let client = clients::insert(conn, providers[provider], ReferenceCode::generate(&mut rng).as_str(), &row)?;
         clients::set_status(conn, client.id, "registered", "placed", Some(ready), None)?;
-        // Most live where they are bound; some move to Arnhem, which every corporation serves.
-        let code = if rng.random_bool(0.85) { binding.clone() } else { "GM0202".to_string() };
         let place = PLACES.iter().find(|p| p.0 == code).expect("a demo place");
         let serving: Vec<usize> = (0..corps.len()).filter(|ci| serves(*ci, &code)).collect();
         let ci = serving[rng.random_range(0..serving.len())];
@@ -368,7 +369,7 @@ fn history(
                 lon,
                 rooms: household.max(1) + 1,
                 max_household: 4,
-                rent_cents: rng.random_range(55_000..80_000) / 100 * 100,
+                rent_cents: rng.random_range(55_000..71_000) / 100 * 100,
                 floor: rng.random_range(0..4),
                 has_lift: false,
                 wheelchair_accessible: false,

@@ -142,6 +142,37 @@ fn a_generated_history_replays_under_every_policy() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("policy 'lottery': use optimiser, greedy, fifo or all"));
 }
 
+/// The register's own past becomes a history the replay reads: the demo's past
+/// placements and today's waiting clients, in the window asked for.
+#[test]
+fn the_register_exports_its_history_for_the_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    assert!(bin().args(["--database", &db, "demo"]).output().unwrap().status.success());
+    let history = dir.path().join("history.json");
+    let out =
+        bin().args(["--database", &db, "export", "--history", "--months", "12", "--output", &history.to_string_lossy()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let h: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    let today = uitstroomtafel::workflow::today();
+    assert_eq!(h["end"].as_str(), Some(today.to_string().as_str()));
+    let start: chrono::NaiveDate = h["start"].as_str().unwrap().parse().unwrap();
+    assert!((364..=366).contains(&(today - start).num_days()), "{start}");
+    let clients = h["clients"].as_array().unwrap();
+    assert!(clients.len() > 40, "today's waiting clients and the year's placed ones: {}", clients.len());
+    assert!(clients.iter().all(|c| c["ready_since"].as_str().unwrap() <= today.to_string().as_str()));
+    assert!(h["dwellings"].as_array().unwrap().iter().all(|d| d["available_from"].as_str().unwrap() <= today.to_string().as_str()));
+    assert!(h["contingents"].as_array().unwrap().iter().all(|k| k["cap"].as_i64().unwrap() >= 0));
+    assert!(!h.to_string().contains("birth_year\":null"));
+    let out = bin().args(["replay", "--history", &history.to_string_lossy(), "--policy", "optimiser"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("| optimiser | "));
+
+    let out = bin().args(["--database", &db, "export", "--history", "--region", "elders"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--region 'elders': no such region"));
+}
+
 #[test]
 fn export_then_import_moves_the_register_and_refuses_a_full_database() {
     let dir = tempfile::tempdir().unwrap();

@@ -176,7 +176,14 @@ async fn the_monitor_pages(app: TestApp) {
     let (s, csv) = page("/monitor.csv?gemeente=GM0202", coord.cookie.clone()).await;
     assert_eq!(s, 200);
     assert!(csv.contains(";Arnhem;"), "{csv}");
+    let (s, html) = page("/monitor/vergelijking", coord.cookie.clone()).await;
+    assert_eq!(s, 200);
+    for method in ["de matcher van de tafel", "moeilijkste woning eerst", "wie het langst wacht eerst", "In werkelijkheid tekende de tafel"]
+    {
+        assert!(html.contains(method), "{method}");
+    }
     let gemeente = app.login("gemeente", "demo").await.unwrap();
+    assert_eq!(page("/monitor/vergelijking", gemeente.cookie.clone()).await.0, 403);
     let (s, html) = page("/monitor", gemeente.cookie.clone()).await;
     assert_eq!(s, 200);
     assert!(html.contains("Uitstroommonitor: Arnhem") && !html.contains("hele regio"), "no choice for a municipality");
