@@ -445,7 +445,7 @@ pub fn monitor(conn: &mut Conn, caller: &Caller, municipality: Option<&str>, tod
             })
         })
         .collect();
-    values.sort_by(|a, b| (b.extra_placements, b.extra_score).cmp(&(a.extra_placements, a.extra_score)));
+    values.sort_by_key(|v| std::cmp::Reverse((v.extra_placements, v.extra_score)));
     // The agreements of the period running today.
     let ks = ks
         .into_iter()
