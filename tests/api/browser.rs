@@ -253,6 +253,32 @@ async fn every_role_walks_its_main_path(app: TestApp) {
     assert!(w.text().await.contains("gehuisvest"));
     assert!(w.c.find(Locator::Css("svg.map rect")).await.is_ok(), "the proposal's dwelling is on its map");
     w.screenshot("proposal.png").await;
+
+    // The provider answers a follow-up that fell due: the demo's past has one open.
+    w.login("zorgaanbieder").await;
+    w.go("/nazorg").await;
+    let select = w.c.find(Locator::Css("form[action^='/nazorg/'] select")).await.expect("an open follow-up of the demo's past");
+    let id = select.attr("id").await.unwrap().expect("the select has an id");
+    w.choose(&id, "still_housed").await;
+    w.submit("form[action^='/nazorg/'] button").await;
+    assert_eq!(w.path().await, "/nazorg");
+    assert!(w.text().await.contains("woont er nog"), "the answer is listed");
+
+    // The coordinator reads the monitor: the charts are drawn with a size.
+    w.login("coordinator").await;
+    w.go("/monitor").await;
+    let charts = w.c.find_all(Locator::Css("svg.chart")).await.unwrap();
+    assert!(charts.len() >= 3, "waiting, quarters and contingents: {}", charts.len());
+    for chart in &charts {
+        let (_, _, width, height) = chart.rectangle().await.unwrap();
+        assert!(width > 200.0 && height > 80.0, "a chart is drawn at {width}×{height}");
+        assert!(chart.find(Locator::Css("rect")).await.is_ok(), "with bars");
+    }
+    assert!(w.text().await.contains("Woonbehoud na plaatsing"));
+    w.screenshot("monitor.png").await;
+    w.go("/monitor/vergelijking").await;
+    assert!(w.text().await.contains("de matcher van de tafel"));
+    w.screenshot("comparison.png").await;
     w.c.close().await.unwrap();
 
     let mut conn = app.db.get().unwrap();
