@@ -19,9 +19,15 @@ fn scope(caller: &Caller) -> Result<FollowUpScope, Error> {
     })
 }
 
-/// The follow-ups due by `today`: `open` only the unanswered ones.
+/// The follow-ups due by `today`: `open` only the unanswered ones. The list says where
+/// a client lives, so reading it is audited like a client list.
 pub fn due(conn: &mut Conn, caller: &Caller, today: NaiveDate, open: bool) -> Result<Vec<FollowUpLine>, Error> {
-    Ok(q::list(conn, scope(caller)?, Some(today), open)?)
+    let lines = q::list(conn, scope(caller)?, Some(today), open)?;
+    if !lines.is_empty() {
+        let ids = lines.iter().map(|l| l.client_id.to_string()).collect::<Vec<_>>().join(",");
+        audit::record(conn, caller, "client.follow_ups", "client", None, &format!("ids={ids}"))?;
+    }
+    Ok(lines)
 }
 
 /// Writes the follow-up moments of a placement signed on `signed_on`; part of the

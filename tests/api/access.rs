@@ -86,6 +86,11 @@ async fn every_endpoint_by_role(app: TestApp) {
         ("GET", "/api/v1/municipalities/GM0202/boundary".into(), None, [200, 200, 200, 200, 200]),
         ("GET", "/api/v1/tokens".into(), None, [200, 200, 200, 200, 200]),
         ("DELETE", "/api/v1/tokens/999999".into(), None, [404, 404, 404, 404, 404]),
+        ("GET", "/api/v1/follow-ups".into(), None, [200, 403, 200, 403, 403]),
+        ("POST", "/api/v1/follow-ups/999999/6".into(), Some(json!({"outcome": "still_housed"})), [403, 403, 404, 403, 403]),
+        ("GET", "/api/v1/monitor".into(), None, [200, 403, 403, 200, 403]),
+        ("GET", "/api/v1/monitor.csv".into(), None, [200, 403, 403, 200, 403]),
+        ("GET", "/api/v1/fairness".into(), None, [200, 403, 403, 403, 403]),
     ];
 
     for (method, path, body, expected) in rows {

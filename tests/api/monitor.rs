@@ -34,8 +34,10 @@ async fn record(app: &TestApp, token: &str, proposal: i64, months: i32, outcome:
 async fn follow_up_from_due_day_to_answer(app: TestApp) {
     let prov = app.token("zorgaanbieder").await;
     let coord = app.token("coordinator").await;
+    let audits = app.count("audit_log");
     let (s, mine) = app.get("/api/v1/follow-ups", &prov).await;
     assert_eq!(s, 200, "{mine}");
+    assert_eq!(app.count("audit_log"), audits + 1, "the list says where clients live: its read is audited");
     let mine = mine.as_array().unwrap().clone();
     assert!(!mine.is_empty(), "the demo's provider has placements whose follow-ups fell due");
     // Only its own clients: each one opens for the provider.

@@ -106,25 +106,37 @@ async fn each_role_sees_its_pages_and_no_other(app: TestApp) {
     let table: &[(&str, &[&str], &[&str])] = &[
         (
             "coordinator",
-            &["/", "/ronden", "/voorstellen", "/clienten", "/woningen", "/contingenten", "/kaart"],
+            &[
+                "/",
+                "/ronden",
+                "/voorstellen",
+                "/clienten",
+                "/woningen",
+                "/contingenten",
+                "/kaart",
+                "/monitor",
+                "/monitor/eerlijkheid",
+                "/monitor/vergelijking",
+                "/nazorg",
+            ],
             &["/woningen/nieuw", "/clienten/nieuw", "/landelijke-toegang"],
         ),
         (
             "corporatie",
             &["/", "/woningen", "/woningen/nieuw", "/woningen/upload", "/voorstellen", "/contingenten", "/kaart"],
-            &["/ronden", "/clienten", "/clienten/nieuw"],
+            &["/ronden", "/clienten", "/clienten/nieuw", "/monitor", "/nazorg"],
         ),
         (
             "zorgaanbieder",
-            &["/", "/clienten", "/clienten/nieuw", "/voorstellen", "/kaart"],
-            &["/ronden", "/woningen", "/woningen/upload", "/contingenten"],
+            &["/", "/clienten", "/clienten/nieuw", "/voorstellen", "/nazorg", "/kaart"],
+            &["/ronden", "/woningen", "/woningen/upload", "/contingenten", "/monitor"],
         ),
         (
             "gemeente",
-            &["/", "/contingenten", "/clienten", "/landelijke-toegang", "/woningen", "/kaart"],
-            &["/ronden", "/voorstellen", "/woningen/nieuw"],
+            &["/", "/contingenten", "/clienten", "/landelijke-toegang", "/woningen", "/kaart", "/monitor"],
+            &["/ronden", "/voorstellen", "/woningen/nieuw", "/monitor/eerlijkheid", "/monitor/vergelijking", "/nazorg"],
         ),
-        ("beheer", &["/", "/contingenten", "/kaart"], &["/ronden", "/clienten", "/woningen", "/voorstellen"]),
+        ("beheer", &["/", "/contingenten", "/kaart"], &["/ronden", "/clienten", "/woningen", "/voorstellen", "/monitor", "/nazorg"]),
     ];
     for (user, allowed, refused) in table {
         let s = app.login(user, "demo").await.unwrap();
