@@ -25,23 +25,34 @@ pub(crate) fn certify(
     let mut tier_bounds: Vec<i64> = Vec::new();
     let stages = if tiered { n_tiers } else { 0 };
     for stage in 0..=stages {
+        // A tier's stage needs only its own edges and those of the tiers above it: an
+        // edge of a lower tier can only take room, so leaving it out bounds the same.
+        let used: Vec<usize> = (0..edges.len()).filter(|&k| stage == stages || edges[k].3 <= stage).collect();
         let mut vars = ProblemVariables::new();
-        let x: Vec<_> = edges.iter().map(|_| vars.add(variable().min(0.0).max(1.0))).collect();
-        let count = |t: usize| -> Expression { edges.iter().zip(&x).filter(|(e, _)| e.3 == t).map(|(_, v)| *v).sum() };
-        let objective: Expression = if stage < stages { count(stage) } else { edges.iter().zip(&x).map(|(e, v)| e.2 as f64 * *v).sum() };
+        let x: Vec<_> = used.iter().map(|_| vars.add(variable().min(0.0).max(1.0))).collect();
+        let count = |t: usize| -> Expression { used.iter().zip(&x).filter(|(k, _)| edges[**k].3 == t).map(|(_, v)| *v).sum() };
+        let objective: Expression =
+            if stage < stages { count(stage) } else { used.iter().zip(&x).map(|(k, v)| edges[*k].2 as f64 * *v).sum() };
         let mut p = vars.maximise(objective.clone()).using(default_solver);
-        let mut by_left: Vec<Expression> = vec![Expression::default(); n_left];
-        let mut by_right: Vec<Expression> = vec![Expression::default(); n_right];
-        for (e, v) in edges.iter().zip(&x) {
-            by_left[e.0] += *v;
-            by_right[e.1] += *v;
+        let mut by_left: Vec<Option<Expression>> = vec![None; n_left];
+        let mut by_right: Vec<Option<Expression>> = vec![None; n_right];
+        for (k, v) in used.iter().zip(&x) {
+            *by_left[edges[*k].0].get_or_insert_with(Expression::default) += *v;
+            *by_right[edges[*k].1].get_or_insert_with(Expression::default) += *v;
         }
-        for e in by_left.into_iter().chain(by_right) {
+        for e in by_left.into_iter().chain(by_right).flatten() {
             p = p.with(constraint!(e <= 1.0));
         }
+        let mut position = vec![usize::MAX; edges.len()];
+        for (i, k) in used.iter().enumerate() {
+            position[*k] = i;
+        }
         for (members, cap) in groups {
-            let e: Expression = members.iter().map(|k| x[*k]).sum();
-            p = p.with(constraint!(e <= *cap as f64));
+            let inside: Vec<usize> = members.iter().map(|k| position[*k]).filter(|i| *i != usize::MAX).collect();
+            if !inside.is_empty() {
+                let e: Expression = inside.iter().map(|i| x[*i]).sum();
+                p = p.with(constraint!(e <= *cap as f64));
+            }
         }
         // Integer counts: a tier reaches at most the floor of its LP value.
         for (t, b) in tier_bounds.iter().enumerate() {
