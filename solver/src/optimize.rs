@@ -318,8 +318,21 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     // it is the optimum, proven.
     let mut lp_bound: Option<i128> = None;
     let mut lp_best: Option<(i128, Vec<usize>)> = None;
+    // When the best matching without caps keeps every cap, it is the optimum: no LP and
+    // no search (a round whose contingents do not bind ends here).
+    let uncapped = {
+        let m = max_weight_matching(&sparse, &weights, &vec![true; c.edges.len()]);
+        let chosen: Vec<usize> = m.edge_of_left.iter().flatten().copied().collect();
+        let mut load = vec![0i64; c.caps.len()];
+        for &k in &chosen {
+            if let Some(g) = c.group_of[k] {
+                load[g] += 1;
+            }
+        }
+        load.iter().zip(&c.caps).all(|(l, cap)| l <= cap).then_some((m.value, chosen))
+    };
     // Without groups the assignment is exact already; the LP would add nothing.
-    if limits.lp_certificate_max_edges >= c.edges.len() && !c.edges.is_empty() && !c.caps.is_empty() {
+    if uncapped.is_none() && limits.lp_certificate_max_edges >= c.edges.len() && !c.edges.is_empty() && !c.caps.is_empty() {
         let lp_edges: Vec<(usize, usize, i64, usize)> = c.edges.iter().map(|&(l, r, w)| (l, r, w, c.tier[l])).collect();
         let mut members = vec![Vec::new(); c.caps.len()];
         for (k, g) in c.group_of.iter().enumerate() {
@@ -340,9 +353,12 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     let mut bb = BranchAndBound::new(&c, &sparse, &weights, limits);
     bb.started = started;
     bb.ceiling = lp_bound;
-    if let Some((value, edges)) = lp_best {
+    if let Some((value, edges)) = lp_best.or(uncapped.clone()) {
         bb.best_value = value;
         bb.best_edges = edges;
+    }
+    if uncapped.is_some() {
+        lp_bound = Some(bb.best_value);
     }
     if lp_bound.is_none_or(|b| b > bb.best_value) {
         bb.run(started);
