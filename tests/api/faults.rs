@@ -322,7 +322,33 @@ async fn sqlite_disk_full_is_a_clear_503_and_recovers() {
     std::fs::remove_file(&filler).unwrap();
     assert_eq!(app.post("/api/v1/dwellings", &corp, &dwelling_body()).await.0, 201, "room again: writes go on");
     // (A read-only remount is refused while the service holds the file open for
-    // writing, so the read-only case is mapped (`StoreError::unavailable`) but not
-    // produced here.)
+    // writing, so a file turning read-only under a running service cannot be produced
+    // here; `StoreError::unavailable` maps it. The next test starts on one.)
     drop(disk);
+}
+
+/// A database on a read-only file system: the service refuses to start with a message
+/// that names the database, exits non-zero, and does not panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_on_a_read_only_disk_is_refused_clearly_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(_disk) = SmallDisk::mount(dir.path(), 24) else { return };
+    let database = format!("sqlite://{}", dir.path().join("ut.db").display());
+    let made = Command::new(env!("CARGO_BIN_EXE_uitstroomtafel")).args(["--database", &database, "demo"]).output().unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let ro = Command::new("mount").args(["-o", "remount,ro"]).arg(dir.path()).status().unwrap();
+    assert!(ro.success(), "remount read-only");
+    let out = Command::new(env!("CARGO_BIN_EXE_uitstroomtafel"))
+        .args(["--database", &database, "serve", "--bind", "127.0.0.1:0"])
+        .env("UITSTROOMTAFEL_LOG", "error")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a read-only database does not serve");
+    assert!(err.contains("cannot open the database") && err.contains(&database), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let rw = Command::new("mount").args(["-o", "remount,rw"]).arg(dir.path()).status().unwrap();
+    assert!(rw.success());
+    let again = Command::new(env!("CARGO_BIN_EXE_uitstroomtafel")).args(["--database", &database, "migrate"]).output().unwrap();
+    assert!(again.status.success(), "writable again, nothing lost: {}", String::from_utf8_lossy(&again.stderr));
 }
