@@ -67,6 +67,10 @@ run() { # backend url count-command
     TOKEN_CORP=$(token corporatie)
     scenario "$backend" "GET /healthz" "/healthz" "X-Bench: 1" "$DURATION"
     scenario "$backend" "dwelling list API" "/api/v1/dwellings?per_page=50" "Authorization: Bearer $TOKEN_COORD" "$DURATION"
+    # Any of the 240 pages (12,000 dwellings): the page cache fills as they are asked for.
+    scenario "$backend" "list API, random page" "/api/v1/dwellings?per_page=50&page={page}" "Authorization: Bearer $TOKEN_COORD" "$DURATION"
+    # A different query each time (an ignored parameter): never from the cache.
+    scenario "$backend" "list API, uncached" "/api/v1/dwellings?per_page=50&q={rand}" "Authorization: Bearer $TOKEN_COORD" "$DURATION"
     scenario "$backend" "a client's page" "/clienten/{rand}" "Cookie: $cookie" "$DURATION"
     scenario "$backend" "coordinator overview" "/" "Cookie: $cookie" "$DURATION"
     echo "== $backend: mixed workload, $MIXED_DURATION" >&2

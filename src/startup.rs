@@ -40,7 +40,13 @@ impl Application {
         let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind { addr: config.bind, source })?;
         let port = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?.port();
         let worker = if config.notify.run_worker { Some(spawn_worker(db.clone(), &config).map_err(StartError::Demo)?) } else { None };
-        let state = actix_web::web::Data::new(AppState { db: db.clone(), config: Arc::new(config), is_demo });
+        let state = actix_web::web::Data::new(AppState {
+            db: db.clone(),
+            config: Arc::new(config),
+            is_demo,
+            tokens: Default::default(),
+            dwelling_pages: Default::default(),
+        });
         let openapi = Arc::new(web::openapi());
         let server = HttpServer::new(move || web::app(state.clone(), openapi.clone()))
             .listen(listener)

@@ -84,8 +84,18 @@ fn totals() -> &'static Totals {
     TOTALS.get_or_init(Default::default)
 }
 
+/// Counts this process's writes to dwellings, so a cache of what was read can tell it
+/// is out of date.
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many writes to dwellings this process has made.
+pub fn generation() -> u64 {
+    GENERATION.load(std::sync::atomic::Ordering::Acquire)
+}
+
 /// Forgets the kept totals; every write to dwellings calls it.
 fn forget_totals() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     totals().lock().unwrap_or_else(|e| e.into_inner()).clear();
 }
 

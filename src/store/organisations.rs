@@ -140,13 +140,14 @@ pub fn revoke_token(conn: &mut Conn, user_id: i32, id: i32, at: chrono::NaiveDat
         .map(|n| n == 1)
 }
 
-/// The user holding a live token with this hash: not revoked, not expired.
-pub fn user_for_token(conn: &mut Conn, token_hash: &str) -> QueryResult<Option<i32>> {
+/// The user holding a live token with this hash (not revoked, not expired), and when
+/// the token expires.
+pub fn user_for_token(conn: &mut Conn, token_hash: &str) -> QueryResult<Option<(i32, Option<chrono::NaiveDateTime>)>> {
     api_tokens::table
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
         .filter(api_tokens::expires_at.gt(super::now()))
-        .select(api_tokens::user_id)
+        .select((api_tokens::user_id, api_tokens::expires_at))
         .first(conn)
         .optional()
 }

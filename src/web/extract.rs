@@ -21,6 +21,46 @@ pub fn address(req: &HttpRequest) -> String {
     req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "onbekend".into())
 }
 
+/// The callers of bearer tokens used in the last few seconds, so a machine client's
+/// burst of requests does not look its token up each time. A revocation on this instance
+/// clears it at once; other instances see a revocation within `TOKEN_CACHE_TTL`. A
+/// cached caller never outlives its token's expiry.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: parking_lot::Mutex<std::collections::HashMap<String, (Caller, std::time::Instant)>>,
+}
+
+/// How long a token's caller is trusted without asking the database again.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+/// Beyond this many tokens the cache starts over: a bound on memory, not a policy.
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<Caller> {
+        let entries = self.entries.lock();
+        entries.get(hash).filter(|(_, until)| std::time::Instant::now() < *until).map(|(c, _)| c.clone())
+    }
+
+    fn put(&self, hash: String, caller: Caller, expires: Option<chrono::NaiveDateTime>) {
+        let mut until = std::time::Instant::now() + TOKEN_CACHE_TTL;
+        if let Some(expires) = expires {
+            // Negative when already expired: then not kept at all.
+            let Ok(left) = (expires - crate::store::now()).to_std() else { return };
+            until = until.min(std::time::Instant::now() + left);
+        }
+        let mut entries = self.entries.lock();
+        if entries.len() >= TOKEN_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(hash, (caller, until));
+    }
+
+    /// Forgets every cached caller: after a revocation.
+    pub fn clear(&self) {
+        self.entries.lock().clear();
+    }
+}
+
 /// The caller of an API request: a bearer token, or a browser session. A session-based
 /// request that changes something must carry the session's CSRF token in `X-CSRF-Token`.
 pub struct Auth(pub Caller);
@@ -43,10 +83,15 @@ impl FromRequest for Auth {
         let from = address(req);
         Box::pin(async move {
             if let Some(token) = bearer {
-                let caller = state.db.run(move |c| auth::caller_for_token(c, &token)).await?;
-                return caller
-                    .map(|c| Auth(Caller { address: Some(from), ..c }))
-                    .ok_or(ApiError::Workflow(workflow::Error::Unauthenticated));
+                let hash = auth::hash_secret(&token);
+                if let Some(c) = state.tokens.get(&hash) {
+                    return Ok(Auth(Caller { address: Some(from), ..c }));
+                }
+                let key = hash.clone();
+                let found = state.db.run(move |c| auth::caller_for_token_hash(c, &key)).await?;
+                let (caller, expires) = found.ok_or(ApiError::Workflow(workflow::Error::Unauthenticated))?;
+                state.tokens.put(hash, caller.clone(), expires);
+                return Ok(Auth(Caller { address: Some(from), ..caller }));
             }
             let Some(secret) = cookie else {
                 return Err(ApiError::Workflow(workflow::Error::Unauthenticated));
@@ -126,4 +171,37 @@ pub fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
         .trim_matches('"')
         .parse()
         .map_err(|_| ApiError::Body(FieldError::new("If-Match", "format", "gebruik de ETag van de laatste GET, zoals \"3\"")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller() -> Caller {
+        Caller {
+            user_id: 1,
+            username: "corporatie".into(),
+            role: crate::domain::Role::Corporation,
+            organisation_id: 2,
+            organisation_name: "Rijnstad".into(),
+            region_id: 1,
+            municipality: None,
+            address: None,
+        }
+    }
+
+    #[test]
+    fn a_cached_caller_never_outlives_its_token_and_a_revocation_clears_all() {
+        let cache = TokenCache::default();
+        cache.put("lang".into(), caller(), Some(crate::store::now() + chrono::Duration::days(1)));
+        cache.put("kort".into(), caller(), Some(crate::store::now() + chrono::Duration::milliseconds(50)));
+        cache.put("verlopen".into(), caller(), Some(crate::store::now() - chrono::Duration::seconds(1)));
+        assert!(cache.get("lang").is_some() && cache.get("kort").is_some());
+        assert!(cache.get("verlopen").is_none(), "an expired token is not kept at all");
+        std::thread::sleep(std::time::Duration::from_millis(120));
+        assert!(cache.get("kort").is_none(), "gone with its token's expiry, before the TTL");
+        assert!(cache.get("lang").is_some());
+        cache.clear();
+        assert!(cache.get("lang").is_none());
+    }
 }

@@ -2,6 +2,7 @@
 //! and the one error mapping (`error`).
 
 pub mod api;
+pub mod cache;
 pub mod error;
 pub mod extract;
 pub mod pages;
@@ -22,6 +23,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The database was made with `--demo`: every page says so.
     pub is_demo: bool,
+    /// Callers of recently used API tokens.
+    pub tokens: extract::TokenCache,
+    /// Dwelling list pages served in the last moments.
+    pub dwelling_pages: cache::PageCache,
 }
 
 /// The API handlers, registered once for the server and once for the OpenAPI document,

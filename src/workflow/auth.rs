@@ -99,10 +99,15 @@ pub fn caller_for_session(conn: &mut Conn, secret: &str) -> Result<Option<(Calle
 
 /// The caller behind an API token (`Authorization: Bearer …`).
 pub fn caller_for_token(conn: &mut Conn, token: &str) -> Result<Option<Caller>, Error> {
-    let Some(user_id) = organisations::user_for_token(conn, &hash_secret(token))? else {
+    Ok(caller_for_token_hash(conn, &hash_secret(token))?.map(|(c, _)| c))
+}
+
+/// The caller of a live token, by the token's hash, with the token's expiry.
+pub fn caller_for_token_hash(conn: &mut Conn, hash: &str) -> Result<Option<(Caller, Option<chrono::NaiveDateTime>)>, Error> {
+    let Some((user_id, expires)) = organisations::user_for_token(conn, hash)? else {
         return Ok(None);
     };
-    caller_for_user(conn, user_id)
+    Ok(caller_for_user(conn, user_id)?.map(|c| (c, expires)))
 }
 
 fn caller_for_user(conn: &mut Conn, user_id: i32) -> Result<Option<Caller>, Error> {

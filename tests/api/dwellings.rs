@@ -116,7 +116,29 @@ async fn list_filters_and_pages(app: TestApp) {
     assert_eq!((s, p["errors"][0]["field"].as_str()), (422, Some("status")));
 }
 
+/// The dwelling list is kept for a moment per scope and query: another organisation's
+/// scope never gets it, and a write on this instance shows at once.
+async fn the_list_cache_keeps_scopes_apart_and_shows_writes_at_once(app: TestApp) {
+    let (coord, corp) = (app.token("coordinator").await, app.token("corporatie").await);
+    let path = "/api/v1/dwellings?per_page=200";
+    let (_, all) = app.get(path, &coord).await;
+    let (_, own) = app.get(path, &corp).await;
+    assert!(all["total"].as_i64().unwrap() > own["total"].as_i64().unwrap(), "the same URL, the corporation's own scope");
+    let corp_id = own["items"][0]["corporation_id"].clone();
+    assert!(own["items"].as_array().unwrap().iter().all(|d| d["corporation_id"] == corp_id));
+    assert_eq!(app.get(path, &coord).await.1, all, "asked again: the same page");
+
+    let (s, made) = app.post("/api/v1/dwellings", &corp, &dwelling_body()).await;
+    assert_eq!(s, 201, "{made}");
+    let (_, after) = app.get(path, &corp).await;
+    assert_eq!(after["total"].as_i64(), Some(own["total"].as_i64().unwrap() + 1), "a write shows at once");
+    assert!(after["items"].as_array().unwrap().iter().any(|d| d["id"] == made["id"]));
+    let (_, all_after) = app.get(path, &coord).await;
+    assert_eq!(all_after["total"].as_i64(), Some(all["total"].as_i64().unwrap() + 1));
+}
+
 crate::on_both_backends!(
+    the_list_cache_keeps_scopes_apart_and_shows_writes_at_once,
     life_cycle_with_versions_and_refused_transitions,
     municipality_comes_from_the_coordinates,
     batch_is_all_or_nothing,

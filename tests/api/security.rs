@@ -59,6 +59,7 @@ async fn tokens_expire_list_without_secret_and_revoke(app: TestApp) {
     let (status, _, _) = app.call("DELETE", &format!("/api/v1/tokens/{id}"), Some(&token), None).await;
     assert_eq!(status, 204);
     assert_eq!(app.get("/api/v1/me", &token).await.0, 401, "revoked opens nothing");
+
     let other = app.token("corporatie").await;
     assert_eq!(app.call("DELETE", &format!("/api/v1/tokens/{id}"), Some(&other), None).await.0, 404, "already revoked");
     let theirs = app.token("coordinator").await;
@@ -69,13 +70,25 @@ async fn tokens_expire_list_without_secret_and_revoke(app: TestApp) {
     assert_eq!(app.call("DELETE", &format!("/api/v1/tokens/{their_id}"), Some(&other), None).await.0, 404, "only one's own");
     assert_eq!(app.get("/api/v1/me", &theirs).await.0, 200);
 
-    // A token past its expiry opens nothing.
-    let mut c = app.db.get().unwrap();
-    diesel::update(api_tokens::table.find(their_id))
-        .set(api_tokens::expires_at.eq(Some(uitstroomtafel::store::now() - chrono::Duration::minutes(1))))
-        .execute(&mut *c)
-        .unwrap();
-    assert_eq!(app.get("/api/v1/me", &theirs).await.0, 401);
+    // Revoked, or expired, by another instance (straight in the database): this one
+    // trusts its cached caller for at most TOKEN_CACHE_TTL.
+    let made: serde_json::Value = create(json!({"name": "elders", "days": 1})).await.unwrap().json().await.unwrap();
+    let (fresh_id, fresh) = (made["id"].as_i64().unwrap() as i32, made["token"].as_str().unwrap().to_string());
+    assert_eq!(app.get("/api/v1/me", &fresh).await.0, 200);
+    {
+        let mut c = app.db.get().unwrap();
+        diesel::update(api_tokens::table.find(their_id))
+            .set(api_tokens::expires_at.eq(Some(uitstroomtafel::store::now() - chrono::Duration::minutes(1))))
+            .execute(&mut *c)
+            .unwrap();
+        diesel::update(api_tokens::table.find(fresh_id))
+            .set(api_tokens::revoked_at.eq(Some(uitstroomtafel::store::now())))
+            .execute(&mut *c)
+            .unwrap();
+    }
+    tokio::time::sleep(uitstroomtafel::web::extract::TOKEN_CACHE_TTL + std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.get("/api/v1/me", &theirs).await.0, 401, "past its expiry");
+    assert_eq!(app.get("/api/v1/me", &fresh).await.0, 401, "revoked elsewhere");
 }
 
 async fn audit_log_is_append_only_and_says_from_where(app: TestApp) {

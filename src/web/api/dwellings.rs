@@ -165,12 +165,19 @@ pub struct DwellingListQuery {
 #[get("/dwellings")]
 pub async fn list(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     Auth(caller): Auth,
     f: web::Query<DwellingListQuery>,
     p: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = p.page()?;
     let f = f.into_inner();
+    // The same page for the same scope, asked again within moments: served as it was.
+    let key = format!("{:?}?{}", caller.dwelling_scope()?, req.query_string());
+    let generation = crate::store::dwellings::generation();
+    if let Some(body) = state.dwelling_pages.get(&key, generation) {
+        return Ok(HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(body));
+    }
     let paged = state
         .db
         .run(move |c| {
@@ -184,7 +191,9 @@ pub async fn list(
             wf::list(c, &caller, q, page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(PageOf::from(paged, DwellingView::from)))
+    let body = web::Bytes::from(serde_json::to_vec(&PageOf::from(paged, DwellingView::from)).expect("a page serialises"));
+    state.dwelling_pages.put(key, generation, body.clone());
+    Ok(HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(body))
 }
 
 /// Registers a dwelling as a draft (corporations only).

@@ -227,6 +227,7 @@ pub async fn list_tokens(state: web::Data<AppState>, Auth(caller): Auth) -> Resu
 pub async fn revoke_token(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state.db.run(move |c| auth::revoke_api_token(c, &caller, id)).await?;
+    state.tokens.clear();
     Ok(HttpResponse::NoContent().finish())
 }
 
