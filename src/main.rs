@@ -277,6 +277,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let mut conn = db.get().map_err(|e| e.to_string())?;
             let t = std::time::Instant::now();
             uitstroomtafel::scale::load(&mut conn, uitstroomtafel::scale::NATIONAL, seed)?;
+            uitstroomtafel::store::analyze(&mut conn).map_err(|e| e.to_string())?;
             println!("national register seeded in {:.1} s", t.elapsed().as_secs_f64());
             println!("logins (password 'demo'): coordinator, corporatie (Corporatie 01), zorgaanbieder (Zorgaanbieder 001), gemeente (Amsterdam), beheer");
             Ok(())
@@ -310,6 +311,7 @@ fn run(cli: Cli) -> Result<(), String> {
             db.migrate().map_err(|e| e.to_string())?;
             let mut conn = db.get().map_err(|e| e.to_string())?;
             let n = uitstroomtafel::store::transfer::import(&mut conn, &doc).map_err(|e| e.to_string())?;
+            uitstroomtafel::store::analyze(&mut conn).map_err(|e| e.to_string())?;
             println!("rows imported: {n}");
             Ok(())
         }

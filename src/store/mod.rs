@@ -227,6 +227,17 @@ where
 
 /// Whether a database error is a broken constraint (unique, foreign key, check), i.e.
 /// the database refused a write the workflow should have refused first.
+/// After a bulk load (an import, the national seed): PostgreSQL plans with the tables'
+/// statistics, and until autovacuum has gathered them it takes a page of 50 for a scan
+/// and sort of every row (7 ms where the index gives it in 0.1 ms). SQLite's plans here
+/// do not depend on statistics, and some are tuned without them, so it is left alone.
+pub fn analyze(conn: &mut Conn) -> diesel::QueryResult<()> {
+    if matches!(conn, Conn::Pg(_)) {
+        diesel::sql_query("ANALYZE").execute(conn)?;
+    }
+    Ok(())
+}
+
 pub fn is_constraint_violation(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind as K, Error};
     matches!(e, Error::DatabaseError(K::UniqueViolation | K::ForeignKeyViolation | K::CheckViolation | K::NotNullViolation, _))
