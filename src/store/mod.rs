@@ -65,6 +65,11 @@ impl StoreError {
                     Some("de schijf van de database is vol; wijzigingen kunnen nu niet worden opgeslagen")
                 } else if m.contains("readonly") || m.contains("read-only") {
                     Some("de database is nu alleen te lezen; wijzigingen kunnen nu niet worden opgeslagen")
+                } else if m.contains("disk i/o error") {
+                    // SQLite's answer when the file refuses a write (made read-only or
+                    // immutable, a failing disk): the operator must act, the request may
+                    // be tried again.
+                    Some("de database kan nu niet naar schijf schrijven; wijzigingen kunnen nu niet worden opgeslagen")
                 } else if m.contains("terminating connection") || m.contains("server closed the connection") || m.contains("shutting down")
                 {
                     Some("de database start opnieuw op")

@@ -1,6 +1,6 @@
 //! Faults, with real processes and a real database server: the service killed in the
-//! middle of writes, PostgreSQL stopped and started under load, a full disk under
-//! SQLite, and a graceful stop on SIGTERM.
+//! middle of writes, PostgreSQL stopped and started under load, a full disk and a file
+//! turned read-only under SQLite, and a graceful stop on SIGTERM.
 
 use crate::helpers::{dwelling_body, PgCluster, TestApp};
 use diesel::prelude::*;
@@ -260,6 +260,74 @@ async fn postgres_outage_answers_503_reconnects_and_keeps_every_acknowledged_wri
     assert_eq!(s, 200, "the service reconnected");
 }
 
+/// An ext4 file system of the test's own in an image on a loop device (tmpfs cannot
+/// make a file immutable), unmounted and removed however the test ends.
+struct Ext4Disk {
+    dir: std::path::PathBuf,
+    image: std::path::PathBuf,
+}
+
+impl Ext4Disk {
+    fn mount(dir: &std::path::Path) -> Option<Ext4Disk> {
+        let image = dir.with_extension("ext4");
+        let ok = Command::new("truncate").args(["-s", "64M"]).arg(&image).status().is_ok_and(|s| s.success())
+            && Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&image).status().is_ok_and(|s| s.success())
+            && Command::new("mount").args(["-o", "loop"]).arg(&image).arg(dir).status().is_ok_and(|s| s.success());
+        if ok {
+            return Some(Ext4Disk { dir: dir.to_path_buf(), image });
+        }
+        let _ = std::fs::remove_file(&image);
+        if std::env::var("UITSTROOMTAFEL_REQUIRE_FAULTS").is_ok_and(|v| v == "1") {
+            panic!("the disk tests are required here (UITSTROOMTAFEL_REQUIRE_FAULTS=1) but an ext4 loop mount failed (needs root, mkfs.ext4, a loop device)");
+        }
+        eprintln!("SKIPPED disk test: cannot loop-mount an ext4 image here (needs root)");
+        None
+    }
+}
+
+impl Drop for Ext4Disk {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").args(immutable_files(&self.dir)).status();
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+        let _ = std::fs::remove_file(&self.image);
+    }
+}
+
+/// The database file and its write-ahead log: what a write touches.
+fn immutable_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    ["ut.db", "ut.db-wal"].iter().map(|f| dir.join(f)).filter(|p| p.exists()).collect()
+}
+
+/// The SQLite file turns read-only under the running service (made immutable, which
+/// even root cannot write through an open descriptor): a write answers a clear 503 with
+/// Retry-After, reads go on, nothing is half-stored, and writes resume once it is
+/// writable again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_file_turned_read_only_is_a_clear_503_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = Ext4Disk::mount(dir.path()) else { return };
+    let app = TestApp::spawn_on(DatabaseUrl::Sqlite(dir.path().join("ut.db")), true, None, tempfile::tempdir().unwrap()).await;
+    let corp = app.token("corporatie").await;
+    assert_eq!(app.post("/api/v1/dwellings", &corp, &dwelling_body()).await.0, 201);
+    let before = app.count("dwellings");
+
+    let frozen = Command::new("chattr").arg("+i").args(immutable_files(dir.path())).status().unwrap();
+    assert!(frozen.success(), "chattr +i");
+    let (s, body, headers) = app.call("POST", "/api/v1/dwellings/batch", Some(&corp), Some(&batch("ro", 5))).await;
+    assert_eq!(s, 503, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("wijzigingen kunnen nu niet worden opgeslagen"), "{body}");
+    assert_eq!(headers["retry-after"], "5");
+    assert_eq!(app.get("/api/v1/dwellings?per_page=1&q=ro", &corp).await.0, 200, "reading goes on");
+
+    let thawed = Command::new("chattr").arg("-i").args(immutable_files(dir.path())).status().unwrap();
+    assert!(thawed.success(), "chattr -i");
+    assert_eq!(app.count("dwellings"), before, "the refused batch left nothing");
+    let (s, body) = app.post("/api/v1/dwellings", &corp, &dwelling_body()).await;
+    assert_eq!(s, 201, "writable again: writes go on ({body})");
+    assert_eq!(app.count("dwellings"), before + 1);
+    drop(disk);
+}
+
 /// A small disk of the test's own (tmpfs), unmounted however the test ends.
 struct SmallDisk(std::path::PathBuf);
 
@@ -321,9 +389,6 @@ async fn sqlite_disk_full_is_a_clear_503_and_recovers() {
 
     std::fs::remove_file(&filler).unwrap();
     assert_eq!(app.post("/api/v1/dwellings", &corp, &dwelling_body()).await.0, 201, "room again: writes go on");
-    // (A read-only remount is refused while the service holds the file open for
-    // writing, so a file turning read-only under a running service cannot be produced
-    // here; `StoreError::unavailable` maps it. The next test starts on one.)
     drop(disk);
 }
 
