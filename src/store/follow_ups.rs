@@ -46,8 +46,14 @@ pub fn delete_for(conn: &mut Conn, proposal_id: i32) -> QueryResult<usize> {
 }
 
 /// The follow-ups in scope, due by `due_by` (any day when `None`), earliest first;
-/// `open` leaves out those already answered.
-pub fn list(conn: &mut Conn, scope: FollowUpScope, due_by: Option<NaiveDate>, open: bool) -> QueryResult<Vec<FollowUpLine>> {
+/// `open` leaves out those already answered; `only` picks one placement's moment.
+pub fn list(
+    conn: &mut Conn,
+    scope: FollowUpScope,
+    due_by: Option<NaiveDate>,
+    open: bool,
+    only: Option<(i32, i32)>,
+) -> QueryResult<Vec<FollowUpLine>> {
     let mut q = follow_ups::table
         .inner_join(proposals::table.inner_join(clients::table).inner_join(dwellings::table))
         .inner_join(leases::table.on(leases::proposal_id.eq(follow_ups::proposal_id.nullable())))
@@ -78,6 +84,9 @@ pub fn list(conn: &mut Conn, scope: FollowUpScope, due_by: Option<NaiveDate>, op
     }
     if open {
         q = q.filter(follow_ups::recorded_on.is_null());
+    }
+    if let Some((proposal, months)) = only {
+        q = q.filter(follow_ups::proposal_id.eq(proposal)).filter(follow_ups::months.eq(months));
     }
     q.load(conn)
 }

@@ -22,7 +22,7 @@ fn scope(caller: &Caller) -> Result<FollowUpScope, Error> {
 /// The follow-ups due by `today`: `open` only the unanswered ones. The list says where
 /// a client lives, so reading it is audited like a client list.
 pub fn due(conn: &mut Conn, caller: &Caller, today: NaiveDate, open: bool) -> Result<Vec<FollowUpLine>, Error> {
-    let lines = q::list(conn, scope(caller)?, Some(today), open)?;
+    let lines = q::list(conn, scope(caller)?, Some(today), open, None)?;
     if !lines.is_empty() {
         let ids = lines.iter().map(|l| l.client_id.to_string()).collect::<Vec<_>>().join(",");
         audit::record(conn, caller, "client.follow_ups", "client", None, &format!("ids={ids}"))?;
@@ -58,10 +58,7 @@ pub fn record(
         return Err(Error::invalid("months", "one_of", "kies 6 of 12 maanden"));
     }
     let line = |conn: &mut Conn| -> Result<FollowUpLine, Error> {
-        q::list(conn, scope(caller)?, None, false)?
-            .into_iter()
-            .find(|l| l.proposal_id == proposal_id && l.months == months as i32)
-            .ok_or(Error::NotFound("follow_up"))
+        q::list(conn, scope(caller)?, None, false, Some((proposal_id, months as i32)))?.pop().ok_or(Error::NotFound("follow_up"))
     };
     let found = line(conn)?;
     let six = six_months(conn, proposal_id)?;

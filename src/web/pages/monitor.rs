@@ -45,15 +45,15 @@ impl MonitorPage {
     pub fn percent(&self, share: Option<f64>) -> String {
         share.map_or("–".into(), |s| format!("{:.0} %", s * 100.0))
     }
+    /// The Housing First reference figures (same dwelling, not homeless again).
+    pub fn housing_first(&self) -> (String, String) {
+        (self.percent(Some(wf::HOUSING_FIRST_SAME_DWELLING)), self.percent(Some(wf::HOUSING_FIRST_NOT_HOMELESS)))
+    }
     pub fn two_years_share(&self) -> String {
         let t = &self.m.two_years;
         self.percent((t.cohort > 0).then(|| t.left as f64 / t.cohort as f64))
     }
 }
-
-/// The Housing First reference figures, as the page prints them.
-pub const HOUSING_FIRST_SAME: &str = "73 %";
-pub const HOUSING_FIRST_HOUSED: &str = "83 %";
 
 fn chosen(v: &Visitor, q: &Fields) -> Option<String> {
     (v.caller.role == Role::Coordinator).then(|| q.get("gemeente")).filter(|g| !g.is_empty())
