@@ -1,6 +1,7 @@
 //! Bar charts as SVG for the monitor, drawn on the server with plotters: no script,
-//! readable in print. Plotters draws the grid and the bars; it lays out no text without
-//! a font file, so the labels are SVG `<text>` placed at plotters' own coordinates. The
+//! readable in print. Plotters maps the values and draws the grid and the bars; without
+//! a font file to measure text its own axis labels overlap, so the labels are SVG
+//! `<text>` placed at plotters' coordinates and laid out by the browser. The
 //! pages print the same numbers in a table beside each chart, for screen readers.
 
 use plotters::prelude::*;
