@@ -42,13 +42,18 @@ async fn main() {
         ("coordinator", "/voorstellen/1".into()),
         ("coordinator", "/kaart".into()),
         ("coordinator", "/clienten".into()),
+        ("coordinator", "/monitor".into()),
+        ("coordinator", "/monitor/eerlijkheid".into()),
+        ("coordinator", "/monitor/vergelijking".into()),
         ("corporatie", "/woningen".into()),
         ("corporatie", "/woningen/nieuw".into()),
         ("corporatie", "/woningen/upload".into()),
         ("zorgaanbieder", "/clienten".into()),
         ("zorgaanbieder", "/clienten/nieuw".into()),
+        ("zorgaanbieder", "/nazorg".into()),
         ("gemeente", "/contingenten".into()),
         ("gemeente", "/landelijke-toegang".into()),
+        ("gemeente", "/monitor".into()),
     ];
     println!("{:<15} {:<22} {:>8} {:>8} {:>8}", "role", "page", "p50 ms", "p95 ms", "max ms");
     for (user, path) in pages {

@@ -67,12 +67,28 @@ impl Projection {
     }
 }
 
+/// A municipality's simplified boundary and the point its label goes on.
+type Outline = std::sync::Arc<(MultiPolygon<f64>, Option<::geo::Point<f64>>)>;
+
+/// The shipped boundaries never change, so each is simplified once per process: at a
+/// national region simplifying 342 boundaries took most of a map's drawing time.
+fn outline(code: &str) -> Option<Outline> {
+    static OUTLINES: std::sync::OnceLock<parking_lot::Mutex<std::collections::HashMap<String, Outline>>> = std::sync::OnceLock::new();
+    let outlines = OUTLINES.get_or_init(Default::default);
+    if let Some(o) = outlines.lock().get(code) {
+        return Some(o.clone());
+    }
+    let shape = MunicipalityIndex::shipped().shape(code)?.simplify(TOLERANCE);
+    let label = shape.interior_point();
+    let o: Outline = std::sync::Arc::new((shape, label));
+    outlines.lock().insert(code.to_string(), o.clone());
+    Some(o)
+}
+
 /// Draws the areas (unknown codes are skipped) and the markers.
 pub fn draw(areas: Vec<Area>, markers: Vec<Marker>) -> Map {
-    let index = MunicipalityIndex::shipped();
-    let shapes: Vec<(Area, MultiPolygon<f64>)> =
-        areas.into_iter().filter_map(|a| index.shape(&a.code).map(|s| s.simplify(TOLERANCE)).map(|s| (a, s))).collect();
-    let Some(bbox) = shapes.iter().filter_map(|(_, s)| s.bounding_rect()).reduce(|a, b| {
+    let shapes: Vec<(Area, Outline)> = areas.into_iter().filter_map(|a| outline(&a.code).map(|s| (a, s))).collect();
+    let Some(bbox) = shapes.iter().filter_map(|(_, s)| s.0.bounding_rect()).reduce(|a, b| {
         Rect::new(
             ::geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
             ::geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
@@ -86,9 +102,10 @@ pub fn draw(areas: Vec<Area>, markers: Vec<Marker>) -> Map {
     let p = Projection { bbox, kx, scale };
     let areas = shapes
         .into_iter()
-        .map(|(a, shape)| {
+        .map(|(a, outline)| {
+            let (shape, label) = &*outline;
             let mut path = String::new();
-            for poly in &shape {
+            for poly in shape {
                 for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
                     for (i, c) in ring.coords().enumerate() {
                         let (x, y) = p.xy(c.x, c.y);
@@ -97,7 +114,7 @@ pub fn draw(areas: Vec<Area>, markers: Vec<Marker>) -> Map {
                     path.push_str("Z ");
                 }
             }
-            let (x, y) = shape.interior_point().map(|c| p.xy(c.x(), c.y())).unwrap_or((0.0, 0.0));
+            let (x, y) = label.map(|c| p.xy(c.x(), c.y())).unwrap_or((0.0, 0.0));
             DrawnArea { code: a.code, name: a.name, path: path.trim_end().to_string(), x, y, lines: a.lines, highlight: a.highlight }
         })
         .collect();
