@@ -292,16 +292,7 @@ pub fn hindsight(h: &History, o: &Options) -> Result<Hindsight, ReplayError> {
         policy,
         clients: h.clients.iter().filter(|c| c.ready_since <= h.end).cloned().collect(),
         dwellings: h.dwellings.iter().filter(|d| d.available_from <= h.end).cloned().collect(),
-        contingents: h
-            .contingents
-            .iter()
-            .map(|k| model::Contingent {
-                id: k.id.clone(),
-                municipality: k.municipality.clone(),
-                corporation: k.corporation.clone(),
-                remaining: k.cap,
-            })
-            .collect(),
+        contingents: remaining(h, &HashMap::new()),
         providers: h.providers.clone(),
         rejected_pairs: vec![],
     };
@@ -320,6 +311,19 @@ pub fn hindsight(h: &History, o: &Options) -> Result<Hindsight, ReplayError> {
     // With one tier and no weights the gap is (bound − placed) / bound.
     let bound = if sol.status == Status::Optimal { placed } else { (placed as f64 / (1.0 - sol.gap) + 1e-6).floor() as usize };
     Ok(Hindsight { placed, bound: bound.max(placed), status: sol.status, gap: sol.gap })
+}
+
+/// The contingents as a round sees them: each cap less what `used` says was used.
+fn remaining(h: &History, used: &HashMap<String, i64>) -> Vec<model::Contingent> {
+    h.contingents
+        .iter()
+        .map(|k| model::Contingent {
+            id: k.id.clone(),
+            municipality: k.municipality.clone(),
+            corporation: k.corporation.clone(),
+            remaining: k.cap - used.get(&k.id).copied().unwrap_or(0),
+        })
+        .collect()
 }
 
 /// Removes the edges marked `i64::MIN`, keeping group indices right.
@@ -361,16 +365,7 @@ fn simulate(h: &History, strategy: Strategy, o: &Options) -> Result<PolicyReport
             policy: h.policy.clone(),
             clients: h.clients.iter().filter(|c| c.ready_since <= date && !placed.contains_key(c.id.as_str())).cloned().collect(),
             dwellings: h.dwellings.iter().filter(|d| d.available_from <= date && !let_out.contains(d.id.as_str())).cloned().collect(),
-            contingents: h
-                .contingents
-                .iter()
-                .map(|k| model::Contingent {
-                    id: k.id.clone(),
-                    municipality: k.municipality.clone(),
-                    corporation: k.corporation.clone(),
-                    remaining: k.cap - used.get(&k.id).copied().unwrap_or(0),
-                })
-                .collect(),
+            contingents: remaining(h, &used),
             providers: h.providers.clone(),
             rejected_pairs: rejected.clone(),
         };

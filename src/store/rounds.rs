@@ -146,6 +146,26 @@ pub struct Snapshot {
     pub rejected: Vec<(i32, i32)>,
 }
 
+/// The clients' exclusion zones and network anchors.
+fn places(conn: &mut Conn, ids: &[i32]) -> QueryResult<(Vec<ExclusionZoneRow>, Vec<AnchorRow>)> {
+    let zones = client_exclusion_zones::table
+        .filter(client_exclusion_zones::client_id.eq_any(ids))
+        .select(ExclusionZoneRow::as_select())
+        .load(conn)?;
+    let anchors = client_anchors::table.filter(client_anchors::client_id.eq_any(ids)).select(AnchorRow::as_select()).load(conn)?;
+    Ok((zones, anchors))
+}
+
+/// The region's providers' team bases, where they have one: (organisation, lat, lon).
+fn team_bases(conn: &mut Conn, region_id: i32) -> QueryResult<Vec<(i32, f64, f64)>> {
+    let bases: Vec<(i32, Option<f64>, Option<f64>)> = organisations::table
+        .filter(organisations::region_id.eq(region_id))
+        .filter(organisations::kind.eq("provider"))
+        .select((organisations::id, organisations::base_lat, organisations::base_lon))
+        .load(conn)?;
+    Ok(bases.into_iter().filter_map(|(id, lat, lon)| Some((id, lat?, lon?))).collect())
+}
+
 /// `open`: the proposal states that hold a client and a dwelling (the workflow's rule).
 pub fn snapshot(conn: &mut Conn, region_id: i32, date: NaiveDate, open: &[&'static str]) -> QueryResult<Snapshot> {
     let region_orgs = || organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id);
@@ -159,11 +179,7 @@ pub fn snapshot(conn: &mut Conn, region_id: i32, date: NaiveDate, open: &[&'stat
         .select(Client::as_select())
         .load(conn)?;
     let ids: Vec<i32> = clients.iter().map(|c| c.id).collect();
-    let zones = client_exclusion_zones::table
-        .filter(client_exclusion_zones::client_id.eq_any(&ids))
-        .select(ExclusionZoneRow::as_select())
-        .load(conn)?;
-    let anchors = client_anchors::table.filter(client_anchors::client_id.eq_any(&ids)).select(AnchorRow::as_select()).load(conn)?;
+    let (zones, anchors) = places(conn, &ids)?;
     let dwellings: Vec<Dwelling> = dwellings::table
         .filter(dwellings::corporation_id.eq_any(region_orgs()))
         .filter(dwellings::status.eq("published"))
@@ -187,26 +203,13 @@ pub fn snapshot(conn: &mut Conn, region_id: i32, date: NaiveDate, open: &[&'stat
             .get_result(conn)?;
         open_per_contingent.push((k.id, n));
     }
-    let bases: Vec<(i32, Option<f64>, Option<f64>)> = organisations::table
-        .filter(organisations::region_id.eq(region_id))
-        .filter(organisations::kind.eq("provider"))
-        .select((organisations::id, organisations::base_lat, organisations::base_lon))
-        .load(conn)?;
+    let bases = team_bases(conn, region_id)?;
     let rejected = proposals::table
         .filter(proposals::status.eq_any(["rejected", "declined"]))
         .filter(proposals::client_id.eq_any(&ids))
         .select((proposals::client_id, proposals::dwelling_id))
         .load(conn)?;
-    Ok(Snapshot {
-        clients,
-        zones,
-        anchors,
-        dwellings,
-        contingents,
-        open_per_contingent,
-        bases: bases.into_iter().filter_map(|(id, lat, lon)| Some((id, lat?, lon?))).collect(),
-        rejected,
-    })
+    Ok(Snapshot { clients, zones, anchors, dwellings, contingents, open_per_contingent, bases, rejected })
 }
 
 pub fn set_base(conn: &mut Conn, organisation_id: i32, lat: f64, lon: f64) -> QueryResult<usize> {
@@ -231,11 +234,7 @@ pub fn history_snapshot(conn: &mut Conn, region_id: i32, from: NaiveDate, to: Na
         .select(Client::as_select())
         .load(conn)?;
     let ids: Vec<i32> = clients.iter().map(|c| c.id).collect();
-    let zones = client_exclusion_zones::table
-        .filter(client_exclusion_zones::client_id.eq_any(&ids))
-        .select(ExclusionZoneRow::as_select())
-        .load(conn)?;
-    let anchors = client_anchors::table.filter(client_anchors::client_id.eq_any(&ids)).select(AnchorRow::as_select()).load(conn)?;
+    let (zones, anchors) = places(conn, &ids)?;
     let dwellings: Vec<Dwelling> = dwellings::table
         .filter(dwellings::corporation_id.eq_any(region_orgs()))
         .filter(dwellings::status.eq_any(["published", "reserved", "let"]))
@@ -251,21 +250,8 @@ pub fn history_snapshot(conn: &mut Conn, region_id: i32, from: NaiveDate, to: Na
         .order(contingents::id.asc())
         .select(Contingent::as_select())
         .load(conn)?;
-    let bases: Vec<(i32, Option<f64>, Option<f64>)> = organisations::table
-        .filter(organisations::region_id.eq(region_id))
-        .filter(organisations::kind.eq("provider"))
-        .select((organisations::id, organisations::base_lat, organisations::base_lon))
-        .load(conn)?;
-    Ok(Snapshot {
-        clients,
-        zones,
-        anchors,
-        dwellings,
-        contingents,
-        open_per_contingent: vec![],
-        bases: bases.into_iter().filter_map(|(id, lat, lon)| Some((id, lat?, lon?))).collect(),
-        rejected: vec![],
-    })
+    let bases = team_bases(conn, region_id)?;
+    Ok(Snapshot { clients, zones, anchors, dwellings, contingents, open_per_contingent: vec![], bases, rejected: vec![] })
 }
 
 /// Placements whose lease was signed in `[from, to]`.
