@@ -197,7 +197,8 @@ async fn the_monitor_pages(app: TestApp) {
     assert!(html.contains("Nazorg na plaatsing"));
     // The provider answers on the page.
     let (_, open) = app.get("/api/v1/follow-ups?open=true", &app.token("zorgaanbieder").await).await;
-    if let Some(f) = open.as_array().unwrap().first() {
+    {
+        let f = open.as_array().unwrap().first().expect("the demo's past has an open follow-up for this provider");
         let path = format!("/nazorg/{}/{}", f["proposal_id"], f["months"]);
         let r = app
             .client
