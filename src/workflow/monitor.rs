@@ -130,6 +130,20 @@ pub struct Monitor {
     pub values: Vec<ContingentValue>,
 }
 
+impl Monitor {
+    /// The contingents summed per municipality: (code, agreed, used, left), by code.
+    pub fn contingents_per_municipality(&self) -> Vec<(String, i32, i32, i32)> {
+        let mut sums: BTreeMap<&str, (i32, i32, i32)> = BTreeMap::new();
+        for k in &self.contingents {
+            let e = sums.entry(k.municipality.as_str()).or_default();
+            e.0 += k.agreed;
+            e.1 += k.used;
+            e.2 += k.left;
+        }
+        sums.into_iter().map(|(code, (a, u, l))| (code.to_string(), a, u, l)).collect()
+    }
+}
+
 /// One client, as the monitor counts them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Fact {
@@ -602,6 +616,10 @@ mod tests {
             ]
         );
         assert_eq!(m.contingents.len(), 2);
+        let mut more = contingents();
+        more.push(ContingentUse { municipality: A.into(), corporation: "Anders".into(), agreed: 2, used: 2, left: 0 });
+        let m = count(&register(), &outcomes(), more, None, d("2026-11-24"));
+        assert_eq!(m.contingents_per_municipality(), vec![(A.to_string(), 6, 3, 3), (B.to_string(), 2, 2, 0)]);
     }
 
     #[test]

@@ -86,14 +86,8 @@ async fn show(state: web::Data<AppState>, v: Visitor, q: web::Query<Vec<(String,
             Series { name: "omklapwoning", colour: charts::ORANGE, values: quarters.iter().map(|q| q.omklap).collect() },
         ],
     );
-    let mut per_municipality: BTreeMap<String, (i32, i32, i32)> = BTreeMap::new();
-    for k in &m.contingents {
-        let e = per_municipality.entry(name(&k.municipality)).or_default();
-        e.0 += k.agreed;
-        e.1 += k.used;
-        e.2 += k.left;
-    }
-    let contingent_rows: Vec<(String, i32, i32, i32)> = per_municipality.into_iter().map(|(n, (a, u, l))| (n, a, u, l)).collect();
+    let contingent_rows: Vec<(String, i32, i32, i32)> =
+        m.contingents_per_municipality().into_iter().map(|(code, a, u, l)| (name(&code), a, u, l)).collect();
     let contingent_chart = charts::bars(
         "Contingenten: afgesproken en gebruikt",
         &contingent_rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
