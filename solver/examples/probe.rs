@@ -2,24 +2,31 @@ use solver::generate::{generate, Size};
 use solver::model::build;
 use solver::optimize::{solve_with, Limits, Objective};
 fn main() {
-    let size: Size = std::env::args().nth(1).unwrap_or("region".into()).parse().unwrap();
-    let nodes: usize = std::env::args().nth(2).unwrap_or("1".into()).parse().unwrap();
-    let iters: usize = std::env::args().nth(3).unwrap_or("60".into()).parse().unwrap();
-    let r = generate(size, 1);
+    let size: Size = std::env::args().nth(1).unwrap_or("city".into()).parse().unwrap();
+    let ms: u64 = std::env::args().nth(2).map_or(2000, |s| s.parse().unwrap());
+    let g = build(&generate(size, 1)).graph;
     let t = std::time::Instant::now();
-    let b = build(&r);
-    println!("build {:?} edges {} groups {}", t.elapsed(), b.graph.edges.len(), b.graph.groups.len());
-    let s =
-        solve_with(&b.graph, Objective::Tiered, Limits { max_nodes: nodes, iterations: iters, time_limit_ms: 60_000, ..Limits::default() })
-            .unwrap();
+    #[allow(unused_mut)]
+    let mut limits = Limits {
+        time_limit_ms: ms,
+        lp_certificate_max_edges: std::env::var("LPMAX").map_or(12_000, |v| v.parse().unwrap()),
+        ..Limits::default()
+    };
+    #[cfg(feature = "highs")]
+    if std::env::args().nth(3).as_deref() == Some("highs") {
+        limits.backend = solver::optimize::Backend::Highs;
+    }
+    let s = solve_with(&g, Objective::Tiered, limits).unwrap();
     println!(
-        "status {:?} gap {} nodes {} assignments {} ms {} tiers {:?} stages {:?}",
+        "{:?} {:.1} ms status {:?} gap {:.2e} tiers {:?} weight {} stages {:?} assignments {} nodes {}",
+        size,
+        t.elapsed().as_secs_f64() * 1e3,
         s.status,
         s.gap,
-        s.nodes,
-        s.assignments,
-        s.millis,
         s.tier_counts,
-        s.stages.iter().map(|s| s.proven).collect::<Vec<_>>()
+        s.total_weight,
+        s.stages.iter().map(|s| (s.value, s.proven)).collect::<Vec<_>>(),
+        s.assignments,
+        s.nodes
     );
 }

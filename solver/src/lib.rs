@@ -25,7 +25,9 @@
 #![deny(missing_docs)]
 
 mod assignment;
+mod augment;
 pub mod generate;
+mod lagrange;
 mod lp;
 pub mod model;
 pub mod optimize;

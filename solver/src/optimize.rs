@@ -89,6 +89,17 @@ pub enum Objective {
     Weight,
 }
 
+/// Which solver runs the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// Ours: assignment, Lagrangian bounds and branch and bound, pure Rust.
+    #[default]
+    Native,
+    /// HiGHS' MIP on the same stages (cargo feature `highs`).
+    #[cfg(feature = "highs")]
+    Highs,
+}
+
 /// Limits on the search.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -101,11 +112,13 @@ pub struct Limits {
     /// Certify with the stage-wise LP relaxation (pure-Rust simplex) up to this many
     /// edges; above it the LP takes longer than branching.
     pub lp_certificate_max_edges: usize,
+    /// The solver; [`Backend::Native`] unless asked.
+    pub backend: Backend,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_nodes: 20_000, iterations: 60, time_limit_ms: 2_000, lp_certificate_max_edges: 12_000 }
+        Limits { max_nodes: 20_000, iterations: 60, time_limit_ms: 2_000, lp_certificate_max_edges: 12_000, backend: Backend::Native }
     }
 }
 
@@ -316,8 +329,13 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     let sparse = Sparse { n_right: c.right_ids.len(), adj: &adj };
     // Small enough: the stage-wise LP first. Its last stage is often integral, and then
     // it is the optimum, proven.
+    #[cfg(feature = "highs")]
+    if limits.backend == Backend::Highs {
+        return Ok(solve_highs(&c, &enc, objective, &weights, &sparse, limits, started));
+    }
     let mut lp_bound: Option<i128> = None;
     let mut lp_best: Option<(i128, Vec<usize>)> = None;
+    let mut lagrange_assignments = 0;
     // When the best matching without caps keeps every cap, it is the optimum: no LP and
     // no search (a round whose contingents do not bind ends here).
     let uncapped = {
@@ -342,13 +360,41 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         }
         let groups: Vec<(Vec<usize>, i64)> = members.into_iter().zip(c.caps.iter().copied()).collect();
         let tiered = objective == Objective::Tiered;
-        if let Some(cert) = crate::lp::certify(c.left_ids.len(), c.right_ids.len(), &lp_edges, &groups, c.n_tiers, tiered) {
+        if let Some(cert) =
+            crate::lp::certify(c.left_ids.len(), c.right_ids.len(), &lp_edges, &groups, c.n_tiers, tiered, crate::lp::Engine::Relaxation)
+        {
             lp_bound = Some(
                 cert.tier_bounds.iter().enumerate().map(|(t, b)| i128::from(*b) * enc.tier_factor[t]).sum::<i128>()
                     + i128::from(cert.weight_bound),
             );
             lp_best = cert.integral.map(|edges| (edges.iter().map(|&e| weights[e]).sum(), edges));
         }
+    }
+    // Too large for the LP: the stage-wise Lagrangian bounds each stage on its own scale.
+    if uncapped.is_none() && lp_bound.is_none() && !c.edges.is_empty() && !c.caps.is_empty() {
+        let problem = crate::lagrange::Problem {
+            n_left: c.left_ids.len(),
+            n_right: c.right_ids.len(),
+            edges: &c.edges,
+            tier: &c.tier,
+            group_of: &c.group_of,
+            caps: &c.caps,
+            n_tiers: c.n_tiers,
+            tiered: objective == Objective::Tiered,
+            folded: &weights,
+            adj: &adj,
+        };
+        let deadline = started + std::time::Duration::from_millis(limits.time_limit_ms);
+        let cert = crate::lagrange::certify(&problem, deadline);
+        lagrange_assignments = cert.assignments;
+        // A stage's bound holds given the stages above at their bounds; when one of them
+        // falls short, everything below it is worth less than one of its matches.
+        let mut bound = i128::from(cert.weight_bound);
+        for (t, b) in cert.tier_bounds.iter().enumerate().rev() {
+            bound = enc.tier_factor[t] * i128::from(*b) + bound.max(0);
+        }
+        lp_bound = Some(bound);
+        lp_best = Some((cert.best.iter().map(|&e| weights[e]).sum(), cert.best));
     }
     let mut bb = BranchAndBound::new(&c, &sparse, &weights, limits);
     bb.started = started;
@@ -360,22 +406,38 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     if uncapped.is_some() {
         lp_bound = Some(bb.best_value);
     }
-    if lp_bound.is_none_or(|b| b > bb.best_value) {
+    let in_time = started.elapsed().as_millis() < u128::from(limits.time_limit_ms);
+    if lp_bound.is_none_or(|b| b > bb.best_value) && in_time {
         bb.run(started);
     }
     let bb_bound = if bb.nodes == 0 { i128::MAX } else { bb.bound().max(bb.best_value) };
     let bound = lp_bound.map_or(bb_bound, |l| l.min(bb_bound)).max(bb.best_value);
 
-    let chosen = bb.best_edges.clone();
+    Ok(assemble(&c, &enc, objective, &bb.best_edges, bb.best_value, bound, bb.nodes, bb.assignments + lagrange_assignments, started))
+}
+
+/// The solution of the matching `chosen` (canonical edges) of folded value `value`, with
+/// `bound` proven on the folded objective.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    c: &Canonical,
+    enc: &Encoding,
+    objective: Objective,
+    chosen: &[usize],
+    value: i128,
+    bound: i128,
+    nodes: usize,
+    assignments: usize,
+    started: Instant,
+) -> Solution {
     let mut matched: Vec<Pair> =
         chosen.iter().map(|&k| Pair { left: c.left_ids[c.edges[k].0].clone(), right: c.right_ids[c.edges[k].1].clone() }).collect();
     matched.sort();
     let total_weight: i64 = chosen.iter().map(|&k| c.edges[k].2).sum();
     let mut tier_counts = vec![0i64; c.n_tiers];
-    for &k in &chosen {
+    for &k in chosen {
         tier_counts[c.tier[c.edges[k].0]] += 1;
     }
-    let value = bb.best_value;
     let gap_abs = bound - value;
     // A stage is proven when the gap cannot hide one more match of its tier.
     let mut stages = Vec::new();
@@ -393,17 +455,55 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     } else {
         gap_abs as f64 / (bound.unsigned_abs().max(1)) as f64
     };
-    Ok(Solution {
+    Solution {
         status: if gap_abs == 0 { Status::Optimal } else { Status::Feasible },
         matched,
         total_weight,
         tier_counts,
         gap,
         stages,
-        nodes: bb.nodes,
-        assignments: bb.assignments,
+        nodes,
+        assignments,
         millis: started.elapsed().as_millis(),
-    })
+    }
+}
+
+/// The same stages as HiGHS' MIPs. Proven when HiGHS proves every stage; otherwise the
+/// bound is the matching without caps (HiGHS' own bound is not passed through good_lp).
+#[cfg(feature = "highs")]
+fn solve_highs(
+    c: &Canonical,
+    enc: &Encoding,
+    objective: Objective,
+    weights: &[i128],
+    sparse: &Sparse<'_>,
+    limits: Limits,
+    started: Instant,
+) -> Solution {
+    let lp_edges: Vec<(usize, usize, i64, usize)> = c.edges.iter().map(|&(l, r, w)| (l, r, w, c.tier[l])).collect();
+    let mut members = vec![Vec::new(); c.caps.len()];
+    for (k, g) in c.group_of.iter().enumerate() {
+        if let Some(g) = g {
+            members[*g].push(k);
+        }
+    }
+    let groups: Vec<(Vec<usize>, i64)> = members.into_iter().zip(c.caps.iter().copied()).collect();
+    let deadline = started + std::time::Duration::from_millis(limits.time_limit_ms);
+    let tiered = objective == Objective::Tiered;
+    let engine = crate::lp::Engine::HighsMip { deadline };
+    let cert = if c.edges.is_empty() {
+        None
+    } else {
+        crate::lp::certify(c.left_ids.len(), c.right_ids.len(), &lp_edges, &groups, c.n_tiers, tiered, engine)
+    };
+    let chosen = cert.as_ref().and_then(|k| k.integral.clone()).unwrap_or_default();
+    let value: i128 = chosen.iter().map(|&e| weights[e]).sum();
+    let bound = if cert.as_ref().is_some_and(|k| k.proven) {
+        value
+    } else {
+        max_weight_matching(sparse, weights, &vec![true; c.edges.len()]).value.max(value)
+    };
+    assemble(c, enc, objective, &chosen, value, bound, 0, 1, started)
 }
 
 /// A branch-and-bound node: edges removed, edges fixed, and the multipliers to start from.

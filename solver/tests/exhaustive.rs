@@ -144,6 +144,30 @@ proptest! {
         prop_assert_eq!(s.total_weight, weight);
     }
 
+    /// The stage-wise Lagrangian certificate (used above the LP's size) on its own, no
+    /// search after it: whatever it claims proven is the optimum, and its gap covers the
+    /// distance to the optimum.
+    #[test]
+    fn lagrangian_certificate_claims_nothing_untrue(g in instance()) {
+        let limits = Limits { lp_certificate_max_edges: 0, max_nodes: 0, time_limit_ms: 200, ..Limits::default() };
+        let s = solve_with(&g, Objective::Tiered, limits).unwrap();
+        feasible(&g, &s);
+        let (counts, weight) = brute(&g, Objective::Tiered);
+        for (t, stage) in s.stages.iter().enumerate().take(counts.len()) {
+            if stage.proven && s.stages[..t].iter().all(|st| st.proven) {
+                prop_assert_eq!(stage.value, counts[t], "tier {} claimed proven", t);
+            }
+        }
+        if s.status == Status::Optimal {
+            prop_assert_eq!(&s.tier_counts, &counts);
+            prop_assert_eq!(s.total_weight, weight);
+        }
+        if s.tier_counts == counts {
+            let claimed = s.gap * s.total_weight.unsigned_abs().max(1) as f64;
+            prop_assert!(claimed + 1e-9 >= (weight - s.total_weight) as f64, "gap {} hides {} weight", s.gap, weight - s.total_weight);
+        }
+    }
+
     #[test]
     fn weight_optimum_equals_brute_force(g in instance()) {
         let s = solve(&g, Objective::Weight).unwrap();

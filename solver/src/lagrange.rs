@@ -1,0 +1,339 @@
+//! The stage-wise Lagrangian certificate, for instances too large for the LP.
+//!
+//! Each lexicographic stage is bounded on its own scale: tier `t`'s count (with the tiers
+//! above it held at their bounds), then the weight (with every tier held). The group caps
+//! and the held tier counts are relaxed with multipliers; what is left is an assignment
+//! problem, solved exactly. For any multipliers `λ, μ ≥ 0`
+//!
+//! ```text
+//! L(λ, μ) = max over matchings M of Σ_{e∈M} (obj_e + μ_tier(e) − λ_group(e)) + Σ λ_g cap_g − Σ μ_r b_r
+//! ```
+//!
+//! bounds the stage from above. Multipliers are integers in units of `1/scale` and the
+//! assignment is solved in exact integer arithmetic, so each bound is exact, not a
+//! floating-point estimate; the stage's optimum is an integer, so the floor of the best
+//! `L` bounds it. Subgradient steps (Polyak, towards the best matching found) move the
+//! multipliers; each relaxed matching is repaired into a feasible one (trim over-full
+//! groups, fill greedily, and now and then re-solve the rest exactly), which is the
+//! incumbent when it is lexicographically best.
+//!
+//! Why per stage: folded into one weight, a tier-0 match is worth more than all weights
+//! together, and one set of multipliers cannot be right on both scales at once; per
+//! stage every multiplier is in the units of the stage it prices.
+
+use crate::assignment::{max_weight_matching, Sparse};
+use std::cmp::Reverse;
+use std::time::Instant;
+
+/// The problem in canonical form, as the optimiser holds it.
+pub(crate) struct Problem<'a> {
+    pub n_left: usize,
+    pub n_right: usize,
+    /// (left, right, weight) per edge.
+    pub edges: &'a [(usize, usize, i64)],
+    /// Per left node, its tier.
+    pub tier: &'a [usize],
+    pub group_of: &'a [Option<usize>],
+    pub caps: &'a [i64],
+    pub n_tiers: usize,
+    /// Whether the tiers count (else only the weight stage).
+    pub tiered: bool,
+    /// The lexicographic objective folded into one weight per edge: the incumbent's measure.
+    pub folded: &'a [i128],
+    pub adj: &'a [Vec<(usize, usize)>],
+}
+
+/// Proven bounds per stage and the best feasible matching found.
+pub(crate) struct Certificate {
+    /// Per tier, an upper bound on its count given the tiers above at their bounds.
+    pub tier_bounds: Vec<i64>,
+    /// An upper bound on the weight given every tier at its bound.
+    pub weight_bound: i64,
+    /// The best feasible matching (edge indices), by the folded objective.
+    pub best: Vec<usize>,
+    /// Assignment problems solved.
+    pub assignments: usize,
+}
+
+/// Multipliers per unit of the stage's objective: tier stages count in ones, so a fine
+/// grid; the weight stage's weights are already integers of some size.
+const TIER_SCALE: i128 = 1 << 12;
+const WEIGHT_SCALE: i128 = 1 << 6;
+
+/// Bounds every stage and searches for a matching that meets the bounds, until `deadline`.
+pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
+    let mut s = Search::new(p);
+    let stages = if p.tiered { p.n_tiers } else { 0 };
+    let mut tier_bounds: Vec<i64> = Vec::new();
+    // Carried from stage to stage (rescaled): where the caps bind does not change much.
+    let mut lambda = vec![0f64; p.caps.len()];
+    for stage in 0..=stages {
+        let started = Instant::now();
+        let left = deadline.saturating_duration_since(started);
+        // Later stages get what the earlier ones leave; the weight stage is the hardest.
+        let share = if stage == stages { left } else { left / (stages - stage + 2) as u32 };
+        if stage == stages && stages > 0 {
+            // Tier stages price a place in counts, the weight stage in weights.
+            lambda.iter_mut().for_each(|l| *l = 0.0);
+        }
+        let bound = s.stage(stage, stages, &tier_bounds, &mut lambda, started + share);
+        if stage < stages {
+            tier_bounds.push(bound);
+        } else {
+            return Certificate { tier_bounds, weight_bound: bound, best: s.best, assignments: s.assignments };
+        }
+    }
+    unreachable!("the loop returns at the weight stage")
+}
+
+struct Search<'p, 'a> {
+    p: &'p Problem<'a>,
+    /// All edges, best folded weight first: the greedy fill's order.
+    order: Vec<usize>,
+    best: Vec<usize>,
+    best_value: i128,
+    assignments: usize,
+    /// Edges worth taking (positive folded weight).
+    usable: Vec<bool>,
+    /// The lowest tier the repair places more of: the stage's; none in the weight stage
+    /// once the tiers are where they are held.
+    max_tier: Option<usize>,
+}
+
+impl<'p, 'a> Search<'p, 'a> {
+    fn new(p: &'p Problem<'a>) -> Self {
+        let mut order: Vec<usize> = (0..p.edges.len()).filter(|&e| p.folded[e] > 0).collect();
+        order.sort_by_key(|&e| (Reverse(p.folded[e]), e));
+        let usable = p.folded.iter().map(|w| *w > 0).collect();
+        Search { p, order, best: Vec::new(), best_value: 0, assignments: 0, usable, max_tier: Some(p.n_tiers) }
+    }
+
+    /// The stage's objective of a feasible matching, or None when it misses a held tier.
+    fn stage_value(&self, edges: &[usize], stage: usize, stages: usize, held: &[i64]) -> Option<i64> {
+        let mut count = vec![0i64; self.p.n_tiers];
+        let mut weight = 0;
+        for &e in edges {
+            count[self.p.tier[self.p.edges[e].0]] += 1;
+            weight += self.p.edges[e].2;
+        }
+        if held.iter().enumerate().any(|(r, b)| count[r] < *b) {
+            return None;
+        }
+        Some(if stage < stages { count[stage] } else { weight })
+    }
+
+    /// Bounds one stage; returns the floor of the best `L`.
+    fn stage(&mut self, stage: usize, stages: usize, held: &[i64], lambda: &mut [f64], until: Instant) -> i64 {
+        let p = self.p;
+        let scale = if stage < stages { TIER_SCALE } else { WEIGHT_SCALE };
+        self.max_tier =
+            if stage < stages { Some(stage) } else { self.stage_value(&self.best, stage, stages, held).is_none().then_some(p.n_tiers) };
+        let objective = |e: usize| -> i128 {
+            let t = p.tier[p.edges[e].0];
+            if stage < stages {
+                i128::from(t == stage)
+            } else {
+                i128::from(p.edges[e].2)
+            }
+        };
+        // The best matching so far meets the stages above: place more of this one's
+        // tier in it first, around everyone it holds.
+        self.repair(&self.best.clone());
+        // A tier's stage leaves out the lower tiers' edges: they can only take room.
+        let active: Vec<bool> = (0..p.edges.len()).map(|e| stage == stages || p.tier[p.edges[e].0] <= stage).collect();
+        // The volume algorithm (Barahona and Anbil): the direction is the average of the
+        // relaxed matchings' loads, not the last one's, which at a degenerate point (many
+        // equally good matchings, as counts have) swings from one to another; steps from
+        // the best point so far, which moves only when L improves.
+        // A held tier's match starts out worth what a match of this stage is worth at
+        // most: the held tiers' edges take part from the first matching on.
+        let most = if stage < stages { 1.0 } else { p.edges.iter().map(|e| e.2).max().unwrap_or(0).max(1) as f64 };
+        let mut mu = vec![most; held.len()];
+        let mut best_l = i128::MAX;
+        let mut best_point = (lambda.to_vec(), mu.clone());
+        let mut avg_load = vec![0f64; p.caps.len()];
+        let mut avg_count = vec![0f64; p.n_tiers];
+        let mut factor = 0.1f64;
+        let mut misses = 0;
+        let mut weight = vec![0i128; p.edges.len()];
+        let mut allowed = vec![false; p.edges.len()];
+        // Ties between equal stage values break towards the heavier edge.
+        let tie = 2 * p.edges.iter().map(|e| i128::from(e.2).abs()).max().unwrap_or(0) + 1;
+        for iteration in 0.. {
+            if iteration > 0 && Instant::now() >= until {
+                break;
+            }
+            let lam: Vec<i128> = lambda.iter().map(|l| (l * scale as f64).round() as i128).collect();
+            let mu_i: Vec<i128> = mu.iter().map(|m| (m * scale as f64).round() as i128).collect();
+            for e in 0..p.edges.len() {
+                let t = p.tier[p.edges[e].0];
+                let w = scale * objective(e) + mu_i.get(t).copied().unwrap_or(0) - p.group_of[e].map_or(0, |g| lam[g]);
+                weight[e] = w;
+                allowed[e] = active[e] && w > 0;
+            }
+            self.assignments += 1;
+            let m = max_weight_matching(&Sparse { n_right: p.n_right, adj: p.adj }, &weight, &allowed);
+            let chosen: Vec<usize> = m.edge_of_left.iter().flatten().copied().collect();
+            let l = m.value + lam.iter().zip(p.caps).map(|(l, c)| l * i128::from(*c)).sum::<i128>()
+                - mu_i.iter().zip(held).map(|(m, b)| m * i128::from(*b)).sum::<i128>();
+            let mut load = vec![0f64; p.caps.len()];
+            let mut count = vec![0f64; p.n_tiers];
+            for &e in &chosen {
+                if let Some(g) = p.group_of[e] {
+                    load[g] += 1.0;
+                }
+                count[p.tier[p.edges[e].0]] += 1.0;
+            }
+            let alpha = if iteration == 0 { 1.0 } else { 0.1 };
+            for (a, x) in avg_load.iter_mut().zip(&load).chain(avg_count.iter_mut().zip(&count)) {
+                *a = alpha * x + (1.0 - alpha) * *a;
+            }
+            let improved = l < best_l;
+            if improved {
+                best_l = l;
+                best_point = (lambda.to_vec(), mu.clone());
+                misses = 0;
+                factor = (factor * 1.1).min(2.0);
+            } else {
+                misses += 1;
+                if misses >= 10 {
+                    factor *= 0.66;
+                    misses = 0;
+                }
+            }
+            self.repair(&chosen);
+            if improved {
+                self.close_and_resolve(&weight, tie, &allowed);
+            }
+            let bound = best_l.div_euclid(scale) as i64;
+            let reached = self.stage_value(&self.best, stage, stages, held);
+            if reached.is_some_and(|v| v >= bound) || factor < 1e-5 {
+                break;
+            }
+            // A group over its cap on average raises its price, a held tier short of its
+            // bound on average raises its reward.
+            let d_lambda: Vec<f64> = avg_load.iter().zip(p.caps).map(|(l, c)| l - *c as f64).collect();
+            let d_mu: Vec<f64> = held.iter().enumerate().map(|(r, b)| *b as f64 - avg_count[r]).collect();
+            // Only what can move: a price at zero is not lowered.
+            let (bl, bm) = &best_point;
+            let norm: f64 =
+                d_lambda.iter().zip(bl).chain(d_mu.iter().zip(bm)).filter(|(d, x)| **d > 0.0 || **x > 0.0).map(|(d, _)| d * d).sum();
+            if norm < 1e-12 {
+                break;
+            }
+            let l_best = best_l as f64 / scale as f64;
+            // Aim at the best matching's stage value, even when it misses a held tier.
+            let found = self.stage_value(&self.best, stage, stages, &[]).unwrap_or(0) as f64;
+            let target = found.min(l_best - 1.0 / scale as f64 - l_best.abs() * 1e-3);
+            let step = factor * (l_best - target) / norm;
+            for ((x, d), b) in lambda.iter_mut().zip(&d_lambda).zip(bl) {
+                *x = (b + step * d).max(0.0);
+            }
+            for ((x, d), b) in mu.iter_mut().zip(&d_mu).zip(bm) {
+                *x = (b + step * d).max(0.0);
+            }
+        }
+        lambda.copy_from_slice(&best_point.0);
+        best_l.div_euclid(scale) as i64
+    }
+
+    /// Makes a relaxed matching feasible and keeps it when it is the best so far: the
+    /// best edges of each group up to its cap stay, then free pairs are filled greedily.
+    fn repair(&mut self, chosen: &[usize]) {
+        let p = self.p;
+        let mut keep = chosen.to_vec();
+        keep.sort_by_key(|&e| (Reverse(p.folded[e]), e));
+        let mut load = vec![0i64; p.caps.len()];
+        keep.retain(|&e| match p.group_of[e] {
+            Some(g) if load[g] >= p.caps[g] => false,
+            Some(g) => {
+                load[g] += 1;
+                true
+            }
+            None => true,
+        });
+        self.fill_and_keep(keep, load);
+    }
+
+    /// A stronger repair: match exactly by `weight` (ties to the heavier edge); each group
+    /// that comes out over its cap keeps its best edges and admits no others; match
+    /// again, until none is over. Unlike fixing what stayed, the next match may still
+    /// move the kept edges around.
+    fn close_and_resolve(&mut self, weight: &[i128], tie: i128, active: &[bool]) {
+        let p = self.p;
+        let w: Vec<i128> = (0..p.edges.len()).map(|e| weight[e] * tie + i128::from(p.edges[e].2)).collect();
+        let mut allowed = active.to_vec();
+        let mut closed = vec![false; p.caps.len()];
+        loop {
+            self.assignments += 1;
+            let m = max_weight_matching(&Sparse { n_right: p.n_right, adj: p.adj }, &w, &allowed);
+            let mut chosen: Vec<usize> = m.edge_of_left.iter().flatten().copied().collect();
+            chosen.sort_by_key(|&e| (Reverse(w[e]), e));
+            let mut load = vec![0i64; p.caps.len()];
+            let mut over = Vec::new();
+            chosen.retain(|&e| match p.group_of[e] {
+                Some(g) if load[g] >= p.caps[g] => {
+                    over.push(g);
+                    false
+                }
+                Some(g) => {
+                    load[g] += 1;
+                    true
+                }
+                None => true,
+            });
+            if over.is_empty() {
+                self.fill_and_keep(chosen, load);
+                return;
+            }
+            let kept: std::collections::HashSet<usize> = chosen.iter().copied().collect();
+            for g in over {
+                closed[g] = true;
+            }
+            for (e, ok) in allowed.iter_mut().enumerate() {
+                if p.group_of[e].is_some_and(|g| closed[g]) && !kept.contains(&e) {
+                    *ok = false;
+                }
+            }
+        }
+    }
+
+    /// Fills free pairs greedily (best folded weight first, where groups have room) and
+    /// keeps the matching when it is the best so far.
+    fn fill_and_keep(&mut self, mut keep: Vec<usize>, mut load: Vec<i64>) {
+        let p = self.p;
+        let mut left_used = vec![false; p.n_left];
+        let mut right_used = vec![false; p.n_right];
+        for &e in &keep {
+            left_used[p.edges[e].0] = true;
+            right_used[p.edges[e].1] = true;
+        }
+        for &e in &self.order {
+            let (l, r, _) = p.edges[e];
+            if left_used[l] || right_used[r] {
+                continue;
+            }
+            if let Some(g) = p.group_of[e] {
+                if load[g] >= p.caps[g] {
+                    continue;
+                }
+                load[g] += 1;
+            }
+            left_used[l] = true;
+            right_used[r] = true;
+            keep.push(e);
+        }
+        let shape =
+            crate::augment::Shape { edges: p.edges, tier: p.tier, group_of: p.group_of, caps: p.caps, adj: p.adj, usable: &self.usable };
+        let mut keep = match self.max_tier {
+            Some(t) => crate::augment::augment(&shape, &keep, t),
+            None => keep,
+        };
+        let value: i128 = keep.iter().map(|&e| p.folded[e]).sum();
+        if value > self.best_value || self.best.is_empty() && value == self.best_value {
+            keep.sort_unstable();
+            self.best_value = value;
+            self.best = keep;
+        }
+    }
+}
