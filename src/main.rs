@@ -87,6 +87,13 @@ enum Command {
         /// `tiered` (tier counts, then weight) or `weight` (weight alone).
         #[arg(long, default_value = "tiered")]
         objective: String,
+        /// `native` (ours) or `highs` (HiGHS' MIP on the same stages; a build with
+        /// `--features highs`).
+        #[arg(long, default_value = "native")]
+        backend: String,
+        /// Time for the search, in milliseconds.
+        #[arg(long, default_value_t = 2_000)]
+        time_limit_ms: u64,
     },
     /// Run a matching round from a round JSON file, without a database.
     Match {
@@ -184,14 +191,16 @@ fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<
 fn run_offline(command: &Command) -> Option<Result<(), String>> {
     use solver::optimize::Objective;
     Some(match command {
-        Command::Solve { input, output, objective } => (|| {
+        Command::Solve { input, output, objective, backend, time_limit_ms } => (|| {
             let objective = match objective.as_str() {
                 "tiered" => Objective::Tiered,
                 "weight" => Objective::Weight,
                 other => return Err(format!("--objective '{other}': use tiered or weight")),
             };
+            let backend = backend.parse().map_err(|e| format!("--{e}"))?;
+            let limits = solver::optimize::Limits { backend, time_limit_ms: *time_limit_ms, ..Default::default() };
             let graph: solver::optimize::Graph = read_json(input)?;
-            let solution = solver::optimize::solve(&graph, objective).map_err(|e| format!("--input: {e}"))?;
+            let solution = solver::optimize::solve_with(&graph, objective, limits).map_err(|e| format!("--input: {e}"))?;
             write_json(output, &solution)
         })(),
         Command::Match { input, output } => (|| {

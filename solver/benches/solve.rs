@@ -1,14 +1,16 @@
-//! `cargo bench -p solver`: the matcher on seeded rounds of each size, against the
-//! Hungarian algorithm (`pathfinding::kuhn_munkres`) on the same instances without caps.
-//! Prints a table of size, stages, variables, time, gap and peak memory, then runs
-//! criterion on the region size. `BENCH_SIZES=region,city,national` picks the sizes
-//! (default region,city); the Hungarian runs only where its dense matrix fits.
+//! `cargo bench -p solver [--features highs]`: the matcher on seeded rounds of each size,
+//! each within its target time, against HiGHS' MIP on the same stages (with the feature)
+//! and, without caps, against the Hungarian algorithm (`pathfinding::kuhn_munkres`).
+//! Prints tables of size, edges, groups, status, tiers proven, gap, objective, time and
+//! peak memory, then runs criterion on the region size. `BENCH_SIZES=region,city,national`
+//! picks the sizes (default region,city); `BENCH_HIGHS_SECONDS` HiGHS' limit (120); the
+//! Hungarian runs only where its dense matrix fits.
 
 use criterion::Criterion;
 use pathfinding::prelude::{kuhn_munkres, Matrix};
 use solver::generate::{generate, Size};
 use solver::model::build;
-use solver::optimize::{solve, Graph, Objective};
+use solver::optimize::{solve, solve_with, Graph, Limits, Objective};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -37,23 +39,85 @@ fn hungarian(g: &Graph) -> i64 {
     kuhn_munkres(&w).0
 }
 
+/// Peak memory from here on: the kernel's high-water mark is reset first.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// One solve's line: status, tiers proven, gap, time, peak.
+struct Run {
+    status: String,
+    proven: usize,
+    tiers: usize,
+    gap: f64,
+    ms: f64,
+    peak: f64,
+    tier_counts: Vec<i64>,
+    weight: i64,
+}
+
+fn run(g: &Graph, limits: Limits) -> Run {
+    reset_peak();
+    let t = Instant::now();
+    let s = solve_with(g, Objective::Tiered, limits).unwrap();
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    Run {
+        status: format!("{:?}", s.status).to_lowercase(),
+        proven: s.stages.iter().filter(|st| st.name.starts_with("tier") && st.proven).count(),
+        tiers: s.tier_counts.len(),
+        gap: s.gap,
+        ms,
+        peak: peak_mib(),
+        tier_counts: s.tier_counts,
+        weight: s.total_weight,
+    }
+}
+
+/// Ours gets each size's target time; HiGHS `BENCH_HIGHS_SECONDS` (default 120).
+fn budget_ms(size: Size) -> u64 {
+    match size {
+        Size::Region => 100,
+        Size::City => 2_000,
+        Size::National => 60_000,
+    }
+}
+
 fn main() {
     let sizes: Vec<Size> = std::env::var("BENCH_SIZES")
         .unwrap_or_else(|_| "region,city".into())
         .split(',')
         .map(|s| s.trim().parse().expect("region, city or national"))
         .collect();
-    println!("| size | clients × dwellings | edges | groups | ours: status | gap | tiers proven | nodes | ms | cap-free: ours ms | Hungarian ms | same objective | ratio | peak MiB |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    let highs_s: u64 = std::env::var("BENCH_HIGHS_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(120);
+    println!(
+        "| size | clients × dwellings | edges | groups | solver | status | tiers proven | gap | tier counts | weight | ms | peak MiB |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    let mut free_lines = Vec::new();
     for size in sizes {
-        let round = generate(size, 1);
-        let g = build(&round).graph;
-        let t = Instant::now();
-        let s = solve(&g, Objective::Tiered).unwrap();
-        let ours_ms = t.elapsed().as_secs_f64() * 1000.0;
-        let proven = s.stages.iter().filter(|st| st.name.starts_with("tier") && st.proven).count();
+        let g = build(&generate(size, 1)).graph;
+        let head = format!("| {size:?} | {} × {} | {} | {} |", g.left.len(), g.right.len(), g.edges.len(), g.groups.len());
+        #[cfg_attr(not(feature = "highs"), allow(unused_mut))]
+        let mut runs = vec![("ours", run(&g, Limits { time_limit_ms: budget_ms(size), ..Limits::default() }))];
+        #[cfg(feature = "highs")]
+        runs.push((
+            "HiGHS MIP",
+            run(&g, Limits { time_limit_ms: highs_s * 1000, backend: solver::optimize::Backend::Highs, ..Limits::default() }),
+        ));
+        let _ = highs_s;
+        for (name, r) in &runs {
+            println!(
+                "{head} {name} | {} | {}/{} | {:.1e} | {:?} | {} | {:.1} | {:.0} |",
+                r.status, r.proven, r.tiers, r.gap, r.tier_counts, r.weight, r.ms, r.peak
+            );
+        }
+        if let [(_, ours), (_, theirs)] = &runs[..] {
+            println!("{head} HiGHS ÷ ours | | | | | | {:.1}× | |", theirs.ms / ours.ms);
+        }
+
         let mut free = g.clone();
         free.groups.clear();
+        reset_peak();
         let t = Instant::now();
         let f = solve(&free, Objective::Weight).unwrap();
         let free_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -68,18 +132,15 @@ fn main() {
             ("(matrix too large)".into(), "-".into())
         };
         let ratio = hung_ms.parse::<f64>().map_or("-".into(), |h| format!("{:.2}×", free_ms / h));
-        println!(
-            "| {size:?} | {} × {} | {} | {} | {:?} | {:.2e} | {proven}/{} | {} | {ours_ms:.1} | {free_ms:.1} | {hung_ms} | {same} | {ratio} | {:.0} |",
-            g.left.len(),
-            g.right.len(),
-            g.edges.len(),
-            g.groups.len(),
-            s.status,
-            s.gap,
-            s.tier_counts.len(),
-            s.nodes,
-            peak_mib()
-        );
+        free_lines.push(format!("| {size:?} | {} | {free_ms:.1} | {hung_ms} | {same} | {ratio} |", g.edges.len()));
+    }
+    println!();
+    println!("Without caps, weight alone: ours against the Hungarian algorithm (pathfinding::kuhn_munkres)");
+    println!();
+    println!("| size | edges | ours ms | Hungarian ms | same objective | ours ÷ Hungarian |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for l in free_lines {
+        println!("{l}");
     }
     let mut c = Criterion::default().configure_from_args().sample_size(10);
     let region = build(&generate(Size::Region, 1)).graph;

@@ -23,9 +23,10 @@ pub(crate) struct Certificate {
     pub tier_bounds: Vec<i64>,
     pub weight_bound: i64,
     pub integral: Option<Vec<usize>>,
-    /// Whether the solver proved every stage optimal (a MIP may stop at its limits).
+    /// Per stage (tiers, then weight), the relative gap the solver proved: 0 when optimal,
+    /// a MIP's gap limit when it stopped there, `None` when it ran out of time.
     #[cfg_attr(not(feature = "highs"), allow(dead_code))]
-    pub proven: bool,
+    pub gaps: Vec<Option<f64>>,
 }
 
 /// `edges`: (left, right, weight, tier); `groups`: (edge indices, cap). `None` when the
@@ -40,12 +41,22 @@ pub(crate) fn certify(
     engine: Engine,
 ) -> Option<Certificate> {
     let mut tier_bounds: Vec<i64> = Vec::new();
-    let mut proven = true;
+    let mut gaps = Vec::new();
     let stages = if tiered { n_tiers } else { 0 };
     for stage in 0..=stages {
         // A tier's stage needs only its own edges and those of the tiers above it: an
         // edge of a lower tier can only take room, so leaving it out bounds the same.
         let used: Vec<usize> = (0..edges.len()).filter(|&k| stage == stages || edges[k].3 <= stage).collect();
+        // No edges, nothing to solve (a solver refuses an empty model).
+        if used.is_empty() {
+            if stage < stages {
+                tier_bounds.push(0);
+                gaps.push(Some(0.0));
+                continue;
+            }
+            gaps.push(Some(0.0));
+            return Some(Certificate { tier_bounds, weight_bound: 0, integral: Some(vec![]), gaps });
+        }
         let mut vars = ProblemVariables::new();
         let x: Vec<Variable> = used
             .iter()
@@ -83,8 +94,8 @@ pub(crate) fn certify(
         for (t, b) in tier_bounds.iter().enumerate() {
             rows.push(constraint!(count(t) >= *b as f64 - 1e-7));
         }
-        let (values, optimal) = solve(vars, objective, rows, &x, engine)?;
-        proven &= optimal;
+        let (values, gap) = solve(vars, objective, rows, &x, engine)?;
+        gaps.push(gap);
         let value: f64 = used
             .iter()
             .zip(&values)
@@ -100,18 +111,29 @@ pub(crate) fn certify(
             tier_bounds,
             weight_bound: bound,
             integral: integral.then(|| values.iter().enumerate().filter(|(_, v)| **v > 0.5).map(|(i, _)| used[i]).collect()),
-            proven,
+            gaps,
         });
     }
     None
 }
 
-/// Solves one stage; the variables' values and whether the solver proved them optimal.
-fn solve(vars: ProblemVariables, objective: Expression, rows: Vec<Constraint>, x: &[Variable], engine: Engine) -> Option<(Vec<f64>, bool)> {
+/// HiGHS' default relative gap for a MIP, set explicitly so the bound it proves is known.
+#[cfg(feature = "highs")]
+pub(crate) const HIGHS_MIP_REL_GAP: f64 = 1e-4;
+
+/// Solves one stage: the variables' values and the relative gap the solver proved (0 for
+/// the LP; `None` when a MIP ran out of time).
+fn solve(
+    vars: ProblemVariables,
+    objective: Expression,
+    rows: Vec<Constraint>,
+    x: &[Variable],
+    engine: Engine,
+) -> Option<(Vec<f64>, Option<f64>)> {
     match engine {
         Engine::Relaxation => {
             let sol = vars.maximise(objective).using(good_lp::solvers::microlp::microlp).with_all(rows).solve().ok()?;
-            Some((x.iter().map(|v| sol.value(*v)).collect(), true))
+            Some((x.iter().map(|v| sol.value(*v)).collect(), Some(0.0)))
         }
         #[cfg(feature = "highs")]
         Engine::HighsMip { deadline } => {
@@ -119,8 +141,13 @@ fn solve(vars: ProblemVariables, objective: Expression, rows: Vec<Constraint>, x
             let time_limit_s = deadline.saturating_duration_since(std::time::Instant::now()).as_secs_f64().max(0.001);
             let sol =
                 vars.maximise(objective).using(good_lp::solvers::highs::highs).set_time_limit(time_limit_s).with_all(rows).solve().ok()?;
-            let optimal = matches!(sol.status(), SolutionStatus::Optimal);
-            Some((x.iter().map(|v| sol.value(*v)).collect(), optimal))
+            let gap = match sol.status() {
+                SolutionStatus::Optimal => Some(0.0),
+                // Stopped at its relative gap: that much is proven.
+                SolutionStatus::GapLimit => Some(HIGHS_MIP_REL_GAP),
+                SolutionStatus::TimeLimit => None,
+            };
+            Some((x.iter().map(|v| sol.value(*v)).collect(), gap))
         }
     }
 }

@@ -100,6 +100,21 @@ pub enum Backend {
     Highs,
 }
 
+impl std::str::FromStr for Backend {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "native" => Ok(Backend::Native),
+            #[cfg(feature = "highs")]
+            "highs" => Ok(Backend::Highs),
+            #[cfg(not(feature = "highs"))]
+            "highs" => Err("backend 'highs': this build has no HiGHS (build with --features highs)".into()),
+            other => Err(format!("backend '{other}': use native or highs")),
+        }
+    }
+}
+
 /// Limits on the search.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -331,7 +346,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     // it is the optimum, proven.
     #[cfg(feature = "highs")]
     if limits.backend == Backend::Highs {
-        return Ok(solve_highs(&c, &enc, objective, &weights, &sparse, limits, started));
+        return Ok(solve_highs(&c, &enc, objective, &weights, limits, started));
     }
     let mut lp_bound: Option<i128> = None;
     let mut lp_best: Option<(i128, Vec<usize>)> = None;
@@ -387,13 +402,11 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         let deadline = started + std::time::Duration::from_millis(limits.time_limit_ms);
         let cert = crate::lagrange::certify(&problem, deadline);
         lagrange_assignments = cert.assignments;
-        // A stage's bound holds given the stages above at their bounds; when one of them
-        // falls short, everything below it is worth less than one of its matches.
-        let mut bound = i128::from(cert.weight_bound);
-        for (t, b) in cert.tier_bounds.iter().enumerate().rev() {
-            bound = enc.tier_factor[t] * i128::from(*b) + bound.max(0);
+        let mut counts = vec![0i64; c.n_tiers];
+        for &e in &cert.best {
+            counts[c.tier[c.edges[e].0]] += 1;
         }
-        lp_bound = Some(bound);
+        lp_bound = Some(fold_bounds(&enc, &cert.tier_bounds, cert.weight_bound, &counts));
         lp_best = Some((cert.best.iter().map(|&e| weights[e]).sum(), cert.best));
     }
     let mut bb = BranchAndBound::new(&c, &sparse, &weights, limits);
@@ -414,6 +427,19 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     let bound = lp_bound.map_or(bb_bound, |l| l.min(bb_bound)).max(bb.best_value);
 
     Ok(assemble(&c, &enc, objective, &bb.best_edges, bb.best_value, bound, bb.nodes, bb.assignments + lagrange_assignments, started))
+}
+
+/// The folded objective's bound from stage-wise bounds: each stage's bound holds given the
+/// stages above at their bounds. Where the matching found reaches every bound so far, the
+/// optimum does too; where not, the optimum may fall short of one, and then everything
+/// below is worth less than that one match.
+fn fold_bounds(enc: &Encoding, tier_bounds: &[i64], weight_bound: i64, counts: &[i64]) -> i128 {
+    let mut bound = i128::from(weight_bound);
+    for (t, b) in tier_bounds.iter().enumerate().rev() {
+        let reached = tier_bounds[..=t].iter().zip(counts).all(|(b, n)| n >= b);
+        bound = enc.tier_factor[t] * i128::from(*b) + if reached { bound } else { bound.max(0) };
+    }
+    bound
 }
 
 /// The solution of the matching `chosen` (canonical edges) of folded value `value`, with
@@ -468,18 +494,10 @@ fn assemble(
     }
 }
 
-/// The same stages as HiGHS' MIPs. Proven when HiGHS proves every stage; otherwise the
-/// bound is the matching without caps (HiGHS' own bound is not passed through good_lp).
+/// The same stages as HiGHS' MIPs. A stage is bounded by the relative gap HiGHS proved
+/// on it (its own bound is not passed through good_lp, its gap limit is known).
 #[cfg(feature = "highs")]
-fn solve_highs(
-    c: &Canonical,
-    enc: &Encoding,
-    objective: Objective,
-    weights: &[i128],
-    sparse: &Sparse<'_>,
-    limits: Limits,
-    started: Instant,
-) -> Solution {
+fn solve_highs(c: &Canonical, enc: &Encoding, objective: Objective, weights: &[i128], limits: Limits, started: Instant) -> Solution {
     let lp_edges: Vec<(usize, usize, i64, usize)> = c.edges.iter().map(|&(l, r, w)| (l, r, w, c.tier[l])).collect();
     let mut members = vec![Vec::new(); c.caps.len()];
     for (k, g) in c.group_of.iter().enumerate() {
@@ -498,11 +516,35 @@ fn solve_highs(
     };
     let chosen = cert.as_ref().and_then(|k| k.integral.clone()).unwrap_or_default();
     let value: i128 = chosen.iter().map(|&e| weights[e]).sum();
-    let bound = if cert.as_ref().is_some_and(|k| k.proven) {
-        value
-    } else {
-        max_weight_matching(sparse, weights, &vec![true; c.edges.len()]).value.max(value)
-    };
+    // Each stage's bound from the gap HiGHS proved on it; a stage it ran out of time on,
+    // and every one after it, gets the bound without caps or held tiers.
+    let mut tier_counts = vec![0i64; c.n_tiers];
+    let mut weight = 0i64;
+    for &e in &chosen {
+        tier_counts[c.tier[c.edges[e].0]] += 1;
+        weight += c.edges[e].2;
+    }
+    let mut reachable = vec![0i64; c.n_tiers];
+    let mut best_per_left = vec![0i64; c.left_ids.len()];
+    let mut has_edge = vec![false; c.left_ids.len()];
+    for &(l, _, w) in &c.edges {
+        best_per_left[l] = best_per_left[l].max(w);
+        has_edge[l] = true;
+    }
+    for (l, has) in has_edge.iter().enumerate() {
+        reachable[c.tier[l]] += i64::from(*has);
+    }
+    let gaps = cert.as_ref().map(|k| k.gaps.clone()).unwrap_or_default();
+    let stages: Vec<(i64, i64)> = if tiered { tier_counts.iter().copied().zip(reachable).collect() } else { vec![] };
+    let mut bounds = Vec::new();
+    let mut timed_out = cert.is_none();
+    for (i, (v, trivial)) in stages.iter().copied().chain([(weight, best_per_left.iter().sum())]).enumerate() {
+        timed_out |= gaps.get(i).copied().flatten().is_none();
+        let g = gaps.get(i).copied().flatten().unwrap_or(0.0);
+        bounds.push(if timed_out { trivial.max(v) } else { v + ((v.unsigned_abs() as f64) * g / (1.0 - g) + 1e-9).floor() as i64 });
+    }
+    let (weight_bound, tier_bounds) = bounds.split_last().expect("the weight stage");
+    let bound = fold_bounds(enc, tier_bounds, *weight_bound, &tier_counts).max(value);
     assemble(c, enc, objective, &chosen, value, bound, 0, 1, started)
 }
 

@@ -210,3 +210,46 @@ proptest! {
         prop_assert_eq!(a.tier_counts, b.tier_counts);
     }
 }
+
+/// The HiGHS backend (feature `highs`) against the same brute force. Determinism under
+/// reordering is ours alone: HiGHS may pick another of several equal optima.
+#[cfg(feature = "highs")]
+mod highs {
+    use super::*;
+    use solver::optimize::Backend;
+
+    fn highs() -> Limits {
+        Limits { backend: Backend::Highs, time_limit_ms: 60_000, ..Limits::default() }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn tiered_optimum_equals_brute_force(g in instance()) {
+            let s = solve_with(&g, Objective::Tiered, highs()).unwrap();
+            feasible(&g, &s);
+            let (counts, weight) = brute(&g, Objective::Tiered);
+            prop_assert_eq!(s.status, Status::Optimal);
+            prop_assert_eq!(&s.tier_counts, &counts);
+            prop_assert_eq!(s.total_weight, weight);
+            prop_assert_eq!(s.gap, 0.0);
+        }
+
+        #[test]
+        fn weight_optimum_equals_brute_force(g in instance()) {
+            let s = solve_with(&g, Objective::Weight, highs()).unwrap();
+            feasible(&g, &s);
+            prop_assert_eq!(s.total_weight, brute(&g, Objective::Weight).1);
+        }
+
+        /// Both backends agree on every stage of the same instance.
+        #[test]
+        fn agrees_with_ours(g in instance()) {
+            let ours = solve(&g, Objective::Tiered).unwrap();
+            let theirs = solve_with(&g, Objective::Tiered, highs()).unwrap();
+            prop_assert_eq!(ours.tier_counts, theirs.tier_counts);
+            prop_assert_eq!(ours.total_weight, theirs.total_weight);
+        }
+    }
+}

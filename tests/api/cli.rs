@@ -83,6 +83,27 @@ fn solve_match_and_generate_without_a_database() {
     assert_eq!((r["total_weight"].as_i64(), r["gap"].as_f64()), (Some(120), Some(0.0)));
     assert_eq!(r["tier_counts"], serde_json::json!([1, 0]));
 
+    // The backend: ours by name; HiGHS only in a build with the feature; others refused.
+    let solve_with = |backend: &str| {
+        bin()
+            .args(["solve", "--backend", backend, "--input", &input.to_string_lossy(), "--output", &output.to_string_lossy()])
+            .output()
+            .unwrap()
+    };
+    assert!(solve_with("native").status.success());
+    let out = solve_with("simplex");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("backend 'simplex': use native or highs"));
+    let out = solve_with("highs");
+    if cfg!(feature = "highs") {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
+        assert_eq!((r["status"].as_str(), r["total_weight"].as_i64()), (Some("optimal"), Some(120)));
+    } else {
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("this build has no HiGHS"));
+    }
+
     std::fs::write(&input, r#"{"left": [{"id": "c1"}, {"id": "c1"}], "right": [], "edges": []}"#).unwrap();
     let out = bin().args(["solve", "--input", &input.to_string_lossy(), "--output", &output.to_string_lossy()]).output().unwrap();
     assert!(!out.status.success());
