@@ -62,66 +62,166 @@ fn cost(weight: &[i128], e: Option<usize>) -> i128 {
 /// Maximises the sum of `weight[e]` over a matching; edges with `allowed[e] == false`
 /// are ignored.
 pub(crate) fn max_weight_matching(g: &Sparse<'_>, weight: &[i128], allowed: &[bool]) -> Matching {
-    let n_left = g.adj.len();
-    // Columns: real right nodes, then one dummy per left node.
-    let n_cols = g.n_right + n_left;
-    let mut v = vec![0i128; n_cols];
-    let mut row_of_col: Vec<Option<usize>> = vec![None; n_cols];
-    let mut col_of_row: Vec<usize> = vec![usize::MAX; n_left];
-    let mut edge_of_row: Vec<Option<usize>> = vec![None; n_left];
-    let mut s = Search {
-        dist: vec![i128::MAX; n_cols],
-        pred: vec![(usize::MAX, None); n_cols],
-        done: vec![false; n_cols],
-        touched: Vec::new(),
-        scanned: Vec::new(),
-        heap: BinaryHeap::new(),
-    };
+    Warm::new(g).solve(g, weight, allowed)
+}
 
-    for f in 0..n_left {
-        s.touched.clear();
-        s.scanned.clear();
-        s.heap.clear();
-        s.relax(g, weight, allowed, &v, f, 0);
-        let (free_col, mu) = loop {
-            let Reverse((d, j)) = s.heap.pop().expect("the dummy column keeps every search finite");
-            if s.done[j] || d != s.dist[j] {
-                continue;
+/// An assignment kept between solves whose weights change a little (the Lagrangian's
+/// steps): the next solve starts from the last optimum and its column potentials, and
+/// searches again only for the rows whose choice is no longer the best.
+///
+/// Why this stays exact: the shortest-augmenting-path method needs, for every assigned
+/// row, reduced costs that are non-negative and zero on its own column, and potentials of
+/// zero on free columns. A row whose column is no longer its cheapest is unassigned; a
+/// column it frees gets potential zero, which may make that column the cheapest for
+/// another row, which is then unassigned too, and so on. What is left keeps the
+/// invariant, and the unassigned rows are augmented as in a fresh solve.
+pub(crate) struct Warm {
+    v: Vec<i128>,
+    row_of_col: Vec<Option<usize>>,
+    col_of_row: Vec<usize>,
+    edge_of_row: Vec<Option<usize>>,
+    /// Per real column, its rows and edges.
+    rows_of_col: Vec<Vec<(usize, usize)>>,
+    started: bool,
+    /// Rows searched again in the last solve.
+    pub resolved: usize,
+}
+
+impl Warm {
+    pub(crate) fn new(g: &Sparse<'_>) -> Self {
+        let n_left = g.adj.len();
+        let n_cols = g.n_right + n_left;
+        let mut rows_of_col = vec![Vec::new(); g.n_right];
+        for (i, edges) in g.adj.iter().enumerate() {
+            for &(j, e) in edges {
+                rows_of_col[j].push((i, e));
             }
-            s.done[j] = true;
-            match row_of_col[j] {
-                None => break (j, d),
-                Some(i) => {
-                    s.scanned.push(j);
-                    // Row i holds column j tightly: u_i = cost(i, j) - v[j].
-                    let u_i = cost(weight, edge_of_row[i]) - v[j];
-                    s.relax(g, weight, allowed, &v, i, d - u_i);
-                }
-            }
-        };
-        for &j in &s.scanned {
-            v[j] += s.dist[j] - mu;
         }
-        // Augment from the free column back to f.
-        let mut j = free_col;
-        loop {
-            let (i, e) = s.pred[j];
-            let previous = col_of_row[i];
-            row_of_col[j] = Some(i);
-            col_of_row[i] = j;
-            edge_of_row[i] = e;
-            if i == f {
-                break;
-            }
-            j = previous;
-        }
-        for &j in &s.touched {
-            s.dist[j] = i128::MAX;
-            s.done[j] = false;
+        Warm {
+            v: vec![0; n_cols],
+            row_of_col: vec![None; n_cols],
+            col_of_row: vec![usize::MAX; n_left],
+            edge_of_row: vec![None; n_left],
+            rows_of_col,
+            started: false,
+            resolved: 0,
         }
     }
-    let value = edge_of_row.iter().flatten().map(|&e| weight[e]).sum();
-    Matching { edge_of_left: edge_of_row, value }
+
+    /// The reduced row potential of assigned row `i`: what its column costs it.
+    fn u(&self, weight: &[i128], i: usize) -> i128 {
+        cost(weight, self.edge_of_row[i]) - self.v[self.col_of_row[i]]
+    }
+
+    fn unassign(&mut self, i: usize, freed: &mut Vec<usize>, rows: &mut Vec<usize>) {
+        let j = self.col_of_row[i];
+        self.row_of_col[j] = None;
+        self.col_of_row[i] = usize::MAX;
+        self.edge_of_row[i] = None;
+        freed.push(j);
+        rows.push(i);
+    }
+
+    /// The optimum for `weight` over the `allowed` edges of `g` (the same graph each time).
+    pub(crate) fn solve(&mut self, g: &Sparse<'_>, weight: &[i128], allowed: &[bool]) -> Matching {
+        let n_left = g.adj.len();
+        let mut rows: Vec<usize> = Vec::new();
+        if !self.started {
+            self.started = true;
+            rows.extend(0..n_left);
+        } else {
+            let mut freed = Vec::new();
+            for i in 0..n_left {
+                let kept = self.edge_of_row[i].is_none_or(|e| allowed[e]);
+                let u = self.u(weight, i);
+                let dummy = g.n_right + i;
+                let better = -self.v[dummy] < u
+                    || g.adj[i].iter().any(|&(j, e)| allowed[e] && j != self.col_of_row[i] && -weight[e] - self.v[j] < u);
+                if !kept || better {
+                    self.unassign(i, &mut freed, &mut rows);
+                }
+            }
+            while let Some(j) = freed.pop() {
+                if self.v[j] == 0 {
+                    continue;
+                }
+                self.v[j] = 0;
+                if j >= g.n_right {
+                    let i = j - g.n_right;
+                    if self.col_of_row[i] != usize::MAX && self.u(weight, i) > 0 {
+                        self.unassign(i, &mut freed, &mut rows);
+                    }
+                    continue;
+                }
+                for k in 0..self.rows_of_col[j].len() {
+                    let (i, e) = self.rows_of_col[j][k];
+                    if allowed[e] && self.col_of_row[i] != usize::MAX && -weight[e] < self.u(weight, i) {
+                        self.unassign(i, &mut freed, &mut rows);
+                    }
+                }
+            }
+            rows.sort_unstable();
+        }
+        self.resolved = rows.len();
+        self.augment(g, weight, allowed, &rows);
+        let value = self.edge_of_row.iter().flatten().map(|&e| weight[e]).sum();
+        Matching { edge_of_left: self.edge_of_row.clone(), value }
+    }
+
+    /// Shortest augmenting paths from each of `rows`, unassigned, in order.
+    fn augment(&mut self, g: &Sparse<'_>, weight: &[i128], allowed: &[bool], rows: &[usize]) {
+        let n_cols = g.n_right + g.adj.len();
+        let mut s = Search {
+            dist: vec![i128::MAX; n_cols],
+            pred: vec![(usize::MAX, None); n_cols],
+            done: vec![false; n_cols],
+            touched: Vec::new(),
+            scanned: Vec::new(),
+            heap: BinaryHeap::new(),
+        };
+        for &f in rows {
+            s.touched.clear();
+            s.scanned.clear();
+            s.heap.clear();
+            s.relax(g, weight, allowed, &self.v, f, 0);
+            let (free_col, mu) = loop {
+                let Reverse((d, j)) = s.heap.pop().expect("the dummy column keeps every search finite");
+                if s.done[j] || d != s.dist[j] {
+                    continue;
+                }
+                s.done[j] = true;
+                match self.row_of_col[j] {
+                    None => break (j, d),
+                    Some(i) => {
+                        s.scanned.push(j);
+                        // Row i holds column j tightly: u_i = cost(i, j) - v[j].
+                        let u_i = cost(weight, self.edge_of_row[i]) - self.v[j];
+                        s.relax(g, weight, allowed, &self.v, i, d - u_i);
+                    }
+                }
+            };
+            for &j in &s.scanned {
+                self.v[j] += s.dist[j] - mu;
+            }
+            // Augment from the free column back to f.
+            let mut j = free_col;
+            loop {
+                let (i, e) = s.pred[j];
+                let previous = self.col_of_row[i];
+                self.row_of_col[j] = Some(i);
+                self.col_of_row[i] = j;
+                self.edge_of_row[i] = e;
+                if i == f {
+                    break;
+                }
+                j = previous;
+            }
+            for &j in &s.touched {
+                s.dist[j] = i128::MAX;
+                s.done[j] = false;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -152,6 +252,45 @@ mod tests {
         assert_eq!((v, m), (5, vec![Some(0), None]));
         let (v, _) = solve(1, &[(0, 0, -1)], 1);
         assert_eq!(v, 0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// A warm solve after any change of weights and allowed edges equals a fresh one.
+        #[test]
+        fn warm_equals_fresh(
+            n_left in 1usize..8,
+            n_right in 1usize..8,
+            raw in proptest::collection::vec((0usize..8, 0usize..8), 0..30),
+            rounds in proptest::collection::vec(proptest::collection::vec((-20i128..40, 0u8..10), 30), 1..6),
+        ) {
+            let mut pairs: Vec<(usize, usize)> = raw.iter().map(|&(l, r)| (l % n_left, r % n_right)).collect();
+            pairs.sort_unstable();
+            pairs.dedup();
+            let mut adj = vec![Vec::new(); n_left];
+            for (k, &(l, r)) in pairs.iter().enumerate() {
+                adj[l].push((r, k));
+            }
+            let g = Sparse { n_right, adj: &adj };
+            let mut warm = Warm::new(&g);
+            for round in &rounds {
+                let weight: Vec<i128> = (0..pairs.len()).map(|k| round[k].0).collect();
+                let allowed: Vec<bool> = (0..pairs.len()).map(|k| round[k].1 > 1).collect();
+                let fresh = max_weight_matching(&g, &weight, &allowed);
+                let m = warm.solve(&g, &weight, &allowed);
+                proptest::prop_assert_eq!(m.value, fresh.value);
+                let mut used = vec![false; n_right];
+                let mut value = 0;
+                for e in m.edge_of_left.iter().flatten() {
+                    proptest::prop_assert!(allowed[*e]);
+                    proptest::prop_assert!(!used[pairs[*e].1]);
+                    used[pairs[*e].1] = true;
+                    value += weight[*e];
+                }
+                proptest::prop_assert_eq!(value, m.value);
+            }
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@
 //! together, and one set of multipliers cannot be right on both scales at once; per
 //! stage every multiplier is in the units of the stage it prices.
 
-use crate::assignment::{max_weight_matching, Sparse};
+use crate::assignment::{max_weight_matching, Sparse, Warm};
 use std::cmp::Reverse;
 use std::time::Instant;
 
@@ -153,6 +153,8 @@ impl<'p, 'a> Search<'p, 'a> {
         let mut best_point = (lambda.to_vec(), mu.clone());
         let mut avg_load = vec![0f64; p.caps.len()];
         let mut avg_count = vec![0f64; p.n_tiers];
+        // Each step changes the weights a little: the assignment starts from the last.
+        let mut warm = Warm::new(&Sparse { n_right: p.n_right, adj: p.adj });
         let mut factor = 0.1f64;
         let mut misses = 0;
         let mut weight = vec![0i128; p.edges.len()];
@@ -172,7 +174,7 @@ impl<'p, 'a> Search<'p, 'a> {
                 allowed[e] = active[e] && w > 0;
             }
             self.assignments += 1;
-            let m = max_weight_matching(&Sparse { n_right: p.n_right, adj: p.adj }, &weight, &allowed);
+            let m = warm.solve(&Sparse { n_right: p.n_right, adj: p.adj }, &weight, &allowed);
             let chosen: Vec<usize> = m.edge_of_left.iter().flatten().copied().collect();
             let l = m.value + lam.iter().zip(p.caps).map(|(l, c)| l * i128::from(*c)).sum::<i128>()
                 - mu_i.iter().zip(held).map(|(m, b)| m * i128::from(*b)).sum::<i128>();
