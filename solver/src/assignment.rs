@@ -80,7 +80,7 @@ pub(crate) struct Warm {
     row_of_col: Vec<Option<usize>>,
     col_of_row: Vec<usize>,
     edge_of_row: Vec<Option<usize>>,
-    /// Per real column, its rows and edges.
+    /// Per real column, its rows and edges (built at the first warm start).
     rows_of_col: Vec<Vec<(usize, usize)>>,
     started: bool,
     /// Rows searched again in the last solve.
@@ -91,18 +91,12 @@ impl Warm {
     pub(crate) fn new(g: &Sparse<'_>) -> Self {
         let n_left = g.adj.len();
         let n_cols = g.n_right + n_left;
-        let mut rows_of_col = vec![Vec::new(); g.n_right];
-        for (i, edges) in g.adj.iter().enumerate() {
-            for &(j, e) in edges {
-                rows_of_col[j].push((i, e));
-            }
-        }
         Warm {
             v: vec![0; n_cols],
             row_of_col: vec![None; n_cols],
             col_of_row: vec![usize::MAX; n_left],
             edge_of_row: vec![None; n_left],
-            rows_of_col,
+            rows_of_col: Vec::new(),
             started: false,
             resolved: 0,
         }
@@ -130,6 +124,14 @@ impl Warm {
             self.started = true;
             rows.extend(0..n_left);
         } else {
+            if self.rows_of_col.is_empty() {
+                self.rows_of_col = vec![Vec::new(); g.n_right];
+                for (i, edges) in g.adj.iter().enumerate() {
+                    for &(j, e) in edges {
+                        self.rows_of_col[j].push((i, e));
+                    }
+                }
+            }
             let mut freed = Vec::new();
             for i in 0..n_left {
                 let kept = self.edge_of_row[i].is_none_or(|e| allowed[e]);
