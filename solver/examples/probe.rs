@@ -1,6 +1,11 @@
+//! One generated round through the matcher, one line out, for tuning:
+//! `cargo run -p solver --release --example probe -- SIZE [MILLISECONDS] [highs]`
+//! (`highs` with `--features highs`). `LPMAX=0` skips the LP certificate, so the
+//! Lagrangian one runs even on a region.
 use solver::generate::{generate, Size};
 use solver::model::build;
 use solver::optimize::{solve_with, Limits, Objective};
+
 fn main() {
     let size: Size = std::env::args().nth(1).unwrap_or("city".into()).parse().unwrap();
     let ms: u64 = std::env::args().nth(2).map_or(2000, |s| s.parse().unwrap());

@@ -67,11 +67,17 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
     let mut tier_bounds: Vec<i64> = Vec::new();
     // Carried from stage to stage (rescaled): where the caps bind does not change much.
     let mut lambda = vec![0f64; p.caps.len()];
+    // Without weights the weight stage is the empty sum: nothing to bound.
+    let weightless = p.edges.iter().all(|e| e.2 == 0);
+    let weight_stages = usize::from(!weightless);
     for stage in 0..=stages {
+        if stage == stages && weightless {
+            return Certificate { tier_bounds, weight_bound: 0, best: s.best, assignments: s.assignments };
+        }
         let started = Instant::now();
         let left = deadline.saturating_duration_since(started);
-        // Later stages get what the earlier ones leave; the weight stage is the hardest.
-        let share = if stage == stages { left } else { left / (stages - stage + 2) as u32 };
+        // Each stage gets an equal part of what the stages before it left.
+        let share = left / (stages - stage + weight_stages).max(1) as u32;
         if stage == stages && stages > 0 {
             // Tier stages price a place in counts, the weight stage in weights.
             lambda.iter_mut().for_each(|l| *l = 0.0);
@@ -156,6 +162,7 @@ impl<'p, 'a> Search<'p, 'a> {
         // Each step changes the weights a little: the assignment starts from the last.
         let mut warm = Warm::new(&Sparse { n_right: p.n_right, adj: p.adj });
         let mut factor = 0.1f64;
+        let mut first_l = i128::MAX;
         let mut misses = 0;
         let mut weight = vec![0i128; p.edges.len()];
         let mut allowed = vec![false; p.edges.len()];
@@ -191,6 +198,15 @@ impl<'p, 'a> Search<'p, 'a> {
                 *a = alpha * x + (1.0 - alpha) * *a;
             }
             let improved = l < best_l;
+            if iteration == 0 {
+                first_l = l;
+            }
+            // Thirty steps and never below where it started: the averaged directions do
+            // not find the way down here (it happens when the first stage's unpriced
+            // matching is far from what the caps allow); the time is left to the search.
+            if iteration >= 30 && best_l == first_l {
+                break;
+            }
             if improved {
                 best_l = l;
                 best_point = (lambda.to_vec(), mu.clone());
@@ -226,7 +242,9 @@ impl<'p, 'a> Search<'p, 'a> {
             let l_best = best_l as f64 / scale as f64;
             // Aim at the best matching's stage value, even when it misses a held tier.
             let found = self.stage_value(&self.best, stage, stages, &[]).unwrap_or(0) as f64;
-            let target = found.min(l_best - 1.0 / scale as f64 - l_best.abs() * 1e-3);
+            // A target far below (the matching found is poor) would step far past the
+            // minimum: aim at most 5 % down.
+            let target = found.max(l_best - l_best.abs() * 0.05).min(l_best - 1.0 / scale as f64 - l_best.abs() * 1e-3);
             let step = factor * (l_best - target) / norm;
             for ((x, d), b) in lambda.iter_mut().zip(&d_lambda).zip(bl) {
                 *x = (b + step * d).max(0.0);

@@ -399,6 +399,8 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
             folded: &weights,
             adj: &adj,
         };
+        // Branch and bound gets what the certificate leaves, with its own bound over the
+        // folded weights (the better of the two counts).
         let deadline = started + std::time::Duration::from_millis(limits.time_limit_ms);
         let cert = crate::lagrange::certify(&problem, deadline);
         lagrange_assignments = cert.assignments;
