@@ -12,10 +12,10 @@
 //! bounds the stage from above. Multipliers are integers in units of `1/scale` and the
 //! assignment is solved in exact integer arithmetic, so each bound is exact, not a
 //! floating-point estimate; the stage's optimum is an integer, so the floor of the best
-//! `L` bounds it. Subgradient steps (Polyak, towards the best matching found) move the
-//! multipliers; each relaxed matching is repaired into a feasible one (trim over-full
-//! groups, fill greedily, and now and then re-solve the rest exactly), which is the
-//! incumbent when it is lexicographically best.
+//! `L` bounds it. The volume algorithm moves the multipliers (see [`Search::stage`]); each
+//! relaxed matching is repaired into a feasible one (trim over-full groups, fill greedily,
+//! augmenting paths within the caps; when `L` improves, also closing over-full groups and
+//! matching again), which is the incumbent when it is lexicographically best.
 //!
 //! Why per stage: folded into one weight, a tier-0 match is worth more than all weights
 //! together, and one set of multipliers cannot be right on both scales at once; per
@@ -65,7 +65,7 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
     let mut s = Search::new(p);
     let stages = if p.tiered { p.n_tiers } else { 0 };
     let mut tier_bounds: Vec<i64> = Vec::new();
-    // Carried from stage to stage (rescaled): where the caps bind does not change much.
+    // Carried from tier stage to tier stage: where the caps bind does not change much.
     let mut lambda = vec![0f64; p.caps.len()];
     // Without weights the weight stage is the empty sum: nothing to bound.
     let weightless = p.edges.iter().all(|e| e.2 == 0);

@@ -8,11 +8,13 @@
 //! Method. The lexicographic objective is folded exactly into one integer weight per
 //! edge: a tier-`t` match is worth more than every change that lower tiers and weights can
 //! add up to (the factors are checked to fit in `i128`). Without groups that is a maximum-
-//! weight matching, solved exactly by shortest augmenting paths. Group caps are relaxed
-//! with Lagrange multipliers (subgradient on integer multipliers), which gives an upper
-//! bound; a repair step gives feasible matchings; branch and bound on the edges of
-//! violated groups closes the gap. Within the node limit the result is proven optimal;
-//! past it the best matching is returned with its proven gap.
+//! weight matching, solved exactly by shortest augmenting paths. With groups, each stage
+//! is bounded on its own: by the LP relaxation where it is small enough (`lp.rs`), else
+//! by Lagrange multipliers on the caps (`lagrange.rs`); branch and bound on the
+//! edges of violated groups (its own Lagrangian bound over the folded weights) closes what
+//! is left in the time left. Within the limits the result is proven optimal; past them
+//! the best matching is returned with its proven gap. `Backend::Highs` (feature `highs`)
+//! solves the same stages as MIPs in HiGHS instead.
 
 use crate::assignment::{max_weight_matching, Sparse};
 use serde::{Deserialize, Serialize};
@@ -366,18 +368,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     };
     // Without groups the assignment is exact already; the LP would add nothing.
     if uncapped.is_none() && limits.lp_certificate_max_edges >= c.edges.len() && !c.edges.is_empty() && !c.caps.is_empty() {
-        let lp_edges: Vec<(usize, usize, i64, usize)> = c.edges.iter().map(|&(l, r, w)| (l, r, w, c.tier[l])).collect();
-        let mut members = vec![Vec::new(); c.caps.len()];
-        for (k, g) in c.group_of.iter().enumerate() {
-            if let Some(g) = g {
-                members[*g].push(k);
-            }
-        }
-        let groups: Vec<(Vec<usize>, i64)> = members.into_iter().zip(c.caps.iter().copied()).collect();
-        let tiered = objective == Objective::Tiered;
-        if let Some(cert) =
-            crate::lp::certify(c.left_ids.len(), c.right_ids.len(), &lp_edges, &groups, c.n_tiers, tiered, crate::lp::Engine::Relaxation)
-        {
+        if let Some(cert) = certify_stages(&c, objective, crate::lp::Engine::Relaxation) {
             lp_bound = Some(
                 cert.tier_bounds.iter().enumerate().map(|(t, b)| i128::from(*b) * enc.tier_factor[t]).sum::<i128>()
                     + i128::from(cert.weight_bound),
@@ -429,6 +420,19 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     let bound = lp_bound.map_or(bb_bound, |l| l.min(bb_bound)).max(bb.best_value);
 
     Ok(assemble(&c, &enc, objective, &bb.best_edges, bb.best_value, bound, bb.nodes, bb.assignments + lagrange_assignments, started))
+}
+
+/// The stage-wise linear model of `c`, solved by `engine`.
+fn certify_stages(c: &Canonical, objective: Objective, engine: crate::lp::Engine) -> Option<crate::lp::Certificate> {
+    let edges: Vec<(usize, usize, i64, usize)> = c.edges.iter().map(|&(l, r, w)| (l, r, w, c.tier[l])).collect();
+    let mut members = vec![Vec::new(); c.caps.len()];
+    for (k, g) in c.group_of.iter().enumerate() {
+        if let Some(g) = g {
+            members[*g].push(k);
+        }
+    }
+    let groups: Vec<(Vec<usize>, i64)> = members.into_iter().zip(c.caps.iter().copied()).collect();
+    crate::lp::certify(c.left_ids.len(), c.right_ids.len(), &edges, &groups, c.n_tiers, objective == Objective::Tiered, engine)
 }
 
 /// The folded objective's bound from stage-wise bounds: each stage's bound holds given the
@@ -500,22 +504,9 @@ fn assemble(
 /// on it (its own bound is not passed through good_lp, its gap limit is known).
 #[cfg(feature = "highs")]
 fn solve_highs(c: &Canonical, enc: &Encoding, objective: Objective, weights: &[i128], limits: Limits, started: Instant) -> Solution {
-    let lp_edges: Vec<(usize, usize, i64, usize)> = c.edges.iter().map(|&(l, r, w)| (l, r, w, c.tier[l])).collect();
-    let mut members = vec![Vec::new(); c.caps.len()];
-    for (k, g) in c.group_of.iter().enumerate() {
-        if let Some(g) = g {
-            members[*g].push(k);
-        }
-    }
-    let groups: Vec<(Vec<usize>, i64)> = members.into_iter().zip(c.caps.iter().copied()).collect();
     let deadline = started + std::time::Duration::from_millis(limits.time_limit_ms);
     let tiered = objective == Objective::Tiered;
-    let engine = crate::lp::Engine::HighsMip { deadline };
-    let cert = if c.edges.is_empty() {
-        None
-    } else {
-        crate::lp::certify(c.left_ids.len(), c.right_ids.len(), &lp_edges, &groups, c.n_tiers, tiered, engine)
-    };
+    let cert = if c.edges.is_empty() { None } else { certify_stages(c, objective, crate::lp::Engine::HighsMip { deadline }) };
     let chosen = cert.as_ref().and_then(|k| k.integral.clone()).unwrap_or_default();
     let value: i128 = chosen.iter().map(|&e| weights[e]).sum();
     // Each stage's bound from the gap HiGHS proved on it; a stage it ran out of time on,
