@@ -118,18 +118,24 @@ fn feasible(g: &Graph, s: &solver::optimize::Solution) {
     }
 }
 
+/// The tiered solve within `limits` is feasible, proven optimal and equal to brute force.
+fn proven_optimum(g: &Graph, limits: Limits) -> Result<(), TestCaseError> {
+    let s = solve_with(g, Objective::Tiered, limits).unwrap();
+    feasible(g, &s);
+    let (counts, weight) = brute(g, Objective::Tiered);
+    prop_assert_eq!(s.status, Status::Optimal);
+    prop_assert_eq!(&s.tier_counts, &counts);
+    prop_assert_eq!(s.total_weight, weight);
+    prop_assert_eq!(s.gap, 0.0);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(600))]
 
     #[test]
     fn tiered_optimum_equals_brute_force(g in instance()) {
-        let s = solve(&g, Objective::Tiered).unwrap();
-        feasible(&g, &s);
-        let (counts, weight) = brute(&g, Objective::Tiered);
-        prop_assert_eq!(s.status, Status::Optimal);
-        prop_assert_eq!(&s.tier_counts, &counts);
-        prop_assert_eq!(s.total_weight, weight);
-        prop_assert_eq!(s.gap, 0.0);
+        proven_optimum(&g, Limits::default())?;
     }
 
     /// The same without the LP certificate: branch and bound alone proves the optimum.
@@ -227,13 +233,7 @@ mod highs {
 
         #[test]
         fn tiered_optimum_equals_brute_force(g in instance()) {
-            let s = solve_with(&g, Objective::Tiered, highs()).unwrap();
-            feasible(&g, &s);
-            let (counts, weight) = brute(&g, Objective::Tiered);
-            prop_assert_eq!(s.status, Status::Optimal);
-            prop_assert_eq!(&s.tier_counts, &counts);
-            prop_assert_eq!(s.total_weight, weight);
-            prop_assert_eq!(s.gap, 0.0);
+            proven_optimum(&g, highs())?;
         }
 
         #[test]
