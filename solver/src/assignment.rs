@@ -83,8 +83,6 @@ pub(crate) struct Warm {
     /// Per real column, its rows and edges (built at the first warm start).
     rows_of_col: Vec<Vec<(usize, usize)>>,
     started: bool,
-    /// Rows searched again in the last solve.
-    pub resolved: usize,
 }
 
 impl Warm {
@@ -98,7 +96,6 @@ impl Warm {
             edge_of_row: vec![None; n_left],
             rows_of_col: Vec::new(),
             started: false,
-            resolved: 0,
         }
     }
 
@@ -164,7 +161,6 @@ impl Warm {
             }
             rows.sort_unstable();
         }
-        self.resolved = rows.len();
         self.augment(g, weight, allowed, &rows);
         let value = self.edge_of_row.iter().flatten().map(|&e| weight[e]).sum();
         Matching { edge_of_left: self.edge_of_row.clone(), value }

@@ -49,12 +49,11 @@ pub(crate) fn certify(
         let used: Vec<usize> = (0..edges.len()).filter(|&k| stage == stages || edges[k].3 <= stage).collect();
         // No edges, nothing to solve (a solver refuses an empty model).
         if used.is_empty() {
+            gaps.push(Some(0.0));
             if stage < stages {
                 tier_bounds.push(0);
-                gaps.push(Some(0.0));
                 continue;
             }
-            gaps.push(Some(0.0));
             return Some(Certificate { tier_bounds, weight_bound: 0, integral: Some(vec![]), gaps });
         }
         let mut vars = ProblemVariables::new();
@@ -137,10 +136,24 @@ fn solve(
         }
         #[cfg(feature = "highs")]
         Engine::HighsMip { deadline } => {
+            use good_lp::solvers::highs::HighsPresolveType;
             use good_lp::solvers::SolutionStatus;
-            let time_limit_s = deadline.saturating_duration_since(std::time::Instant::now()).as_secs_f64().max(0.001);
-            let sol =
-                vars.maximise(objective).using(good_lp::solvers::highs::highs).set_time_limit(time_limit_s).with_all(rows).solve().ok()?;
+            let attempt = |presolve: HighsPresolveType| {
+                let time_limit_s = deadline.saturating_duration_since(std::time::Instant::now()).as_secs_f64().max(0.001);
+                vars.clone()
+                    .maximise(objective.clone())
+                    .using(good_lp::solvers::highs::highs)
+                    .set_presolve(presolve)
+                    .set_time_limit(time_limit_s)
+                    .set_mip_rel_gap(HIGHS_MIP_REL_GAP as f32)
+                    .ok()?
+                    .with_all(rows.clone())
+                    .solve()
+                    .ok()
+            };
+            // HiGHS' presolve has been seen to reduce a small stage to nothing and then
+            // fail on its own solution's violation ("Solve error"): once more without it.
+            let sol = attempt(HighsPresolveType::Choose).or_else(|| attempt(HighsPresolveType::Off))?;
             let gap = match sol.status() {
                 SolutionStatus::Optimal => Some(0.0),
                 // Stopped at its relative gap: that much is proven.

@@ -228,6 +228,24 @@ mod highs {
         Limits { backend: Backend::Highs, time_limit_ms: 60_000, ..Limits::default() }
     }
 
+    /// HiGHS' presolve reduced this one's weight stage to nothing and then failed on its
+    /// own solution; the stage is solved again without presolve.
+    #[test]
+    fn a_stage_highs_presolve_fails_on_is_solved_without_it() {
+        let g: Graph = serde_json::from_str(
+            r#"{"left": [{"id": "c0", "tier": 0}, {"id": "c1", "tier": 1}, {"id": "c2", "tier": 0}, {"id": "c3", "tier": 2}],
+                "right": [{"id": "d0"}, {"id": "d1"}, {"id": "d2"}],
+                "edges": [{"left": "c0", "right": "d2", "weight": 0}, {"left": "c3", "right": "d1", "weight": 4},
+                          {"left": "c1", "right": "d1", "weight": 15}, {"left": "c1", "right": "d0", "weight": 12},
+                          {"left": "c0", "right": "d1", "weight": 0}, {"left": "c3", "right": "d0", "weight": 1},
+                          {"left": "c2", "right": "d2", "weight": 0}, {"left": "c2", "right": "d1", "weight": 0}]}"#,
+        )
+        .unwrap();
+        proven_optimum(&g, highs()).unwrap();
+        let s = solve_with(&g, Objective::Tiered, highs()).unwrap();
+        assert_eq!((s.tier_counts, s.total_weight), (vec![2, 1, 0], 12));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]
 

@@ -167,6 +167,17 @@ fn team_bases(conn: &mut Conn, region_id: i32) -> QueryResult<Vec<(i32, f64, f64
 }
 
 /// `open`: the proposal states that hold a client and a dwelling (the workflow's rule).
+/// The region's contingents whose period overlaps `from..=to` (a round: the one day).
+fn overlapping_contingents(conn: &mut Conn, region_id: i32, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<Contingent>> {
+    contingents::table
+        .filter(contingents::region_id.eq(region_id))
+        .filter(contingents::period_start.le(to))
+        .filter(contingents::period_end.gt(from))
+        .order(contingents::id.asc())
+        .select(Contingent::as_select())
+        .load(conn)
+}
+
 pub fn snapshot(conn: &mut Conn, region_id: i32, date: NaiveDate, open: &[&'static str]) -> QueryResult<Snapshot> {
     let region_orgs = || organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id);
     let held_clients = || proposals::table.filter(proposals::status.eq_any(open.to_vec())).select(proposals::client_id);
@@ -187,13 +198,7 @@ pub fn snapshot(conn: &mut Conn, region_id: i32, date: NaiveDate, open: &[&'stat
         .order(dwellings::id.asc())
         .select(Dwelling::as_select())
         .load(conn)?;
-    let contingents: Vec<Contingent> = contingents::table
-        .filter(contingents::region_id.eq(region_id))
-        .filter(contingents::period_start.le(date))
-        .filter(contingents::period_end.gt(date))
-        .order(contingents::id.asc())
-        .select(Contingent::as_select())
-        .load(conn)?;
+    let contingents = overlapping_contingents(conn, region_id, date, date)?;
     let mut open_per_contingent = Vec::new();
     for k in &contingents {
         let n: i64 = proposals::table
@@ -243,13 +248,7 @@ pub fn history_snapshot(conn: &mut Conn, region_id: i32, from: NaiveDate, to: Na
         .order(dwellings::id.asc())
         .select(Dwelling::as_select())
         .load(conn)?;
-    let contingents: Vec<Contingent> = contingents::table
-        .filter(contingents::region_id.eq(region_id))
-        .filter(contingents::period_start.le(to))
-        .filter(contingents::period_end.gt(from))
-        .order(contingents::id.asc())
-        .select(Contingent::as_select())
-        .load(conn)?;
+    let contingents = overlapping_contingents(conn, region_id, from, to)?;
     let bases = team_bases(conn, region_id)?;
     Ok(Snapshot { clients, zones, anchors, dwellings, contingents, open_per_contingent: vec![], bases, rejected: vec![] })
 }
