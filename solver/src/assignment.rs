@@ -29,12 +29,15 @@ struct Search {
     done: Vec<bool>,
     touched: Vec<usize>,
     scanned: Vec<usize>,
-    heap: BinaryHeap<Reverse<(i128, usize)>>,
+    /// (distance, whether the column is taken, column): at equal distance a free column
+    /// comes first, so a search ends as soon as one is in reach at the lowest distance
+    /// (counts have many equal distances; any order among them keeps Dijkstra exact).
+    heap: BinaryHeap<Reverse<(i128, bool, usize)>>,
 }
 
 impl Search {
     /// Offers every column of left node `i`, reached at distance `base` plus its reduced cost.
-    fn relax(&mut self, g: &Sparse<'_>, weight: &[i128], allowed: &[bool], v: &[i128], i: usize, base: i128) {
+    fn relax(&mut self, g: &Sparse<'_>, weight: &[i128], allowed: &[bool], v: &[i128], taken: &[Option<usize>], i: usize, base: i128) {
         let dummy = g.n_right + i;
         let options = g.adj[i].iter().filter(|(_, e)| allowed[*e]).map(|&(j, e)| (j, Some(e))).chain(std::iter::once((dummy, None)));
         for (j, e) in options {
@@ -48,7 +51,7 @@ impl Search {
                 }
                 self.dist[j] = nd;
                 self.pred[j] = (i, e);
-                self.heap.push(Reverse((nd, j)));
+                self.heap.push(Reverse((nd, taken[j].is_some(), j)));
             }
         }
     }
@@ -181,9 +184,9 @@ impl Warm {
             s.touched.clear();
             s.scanned.clear();
             s.heap.clear();
-            s.relax(g, weight, allowed, &self.v, f, 0);
+            s.relax(g, weight, allowed, &self.v, &self.row_of_col, f, 0);
             let (free_col, mu) = loop {
-                let Reverse((d, j)) = s.heap.pop().expect("the dummy column keeps every search finite");
+                let Reverse((d, _, j)) = s.heap.pop().expect("the dummy column keeps every search finite");
                 if s.done[j] || d != s.dist[j] {
                     continue;
                 }
@@ -194,7 +197,7 @@ impl Warm {
                         s.scanned.push(j);
                         // Row i holds column j tightly: u_i = cost(i, j) - v[j].
                         let u_i = cost(weight, self.edge_of_row[i]) - self.v[j];
-                        s.relax(g, weight, allowed, &self.v, i, d - u_i);
+                        s.relax(g, weight, allowed, &self.v, &self.row_of_col, i, d - u_i);
                     }
                 }
             };
