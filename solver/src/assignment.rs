@@ -37,7 +37,9 @@ struct Search {
 
 impl Search {
     /// Offers every column of left node `i`, reached at distance `base` plus its reduced cost.
-    fn relax(&mut self, g: &Sparse<'_>, weight: &[i128], allowed: &[bool], v: &[i128], taken: &[Option<usize>], i: usize, base: i128) {
+    /// `columns`: each column's potential and the row holding it.
+    fn relax(&mut self, g: &Sparse<'_>, weight: &[i128], allowed: &[bool], columns: (&[i128], &[Option<usize>]), i: usize, base: i128) {
+        let (v, taken) = columns;
         let dummy = g.n_right + i;
         let options = g.adj[i].iter().filter(|(_, e)| allowed[*e]).map(|&(j, e)| (j, Some(e))).chain(std::iter::once((dummy, None)));
         for (j, e) in options {
@@ -66,6 +68,14 @@ fn cost(weight: &[i128], e: Option<usize>) -> i128 {
 /// are ignored.
 pub(crate) fn max_weight_matching(g: &Sparse<'_>, weight: &[i128], allowed: &[bool]) -> Matching {
     Warm::new(g).solve(g, weight, allowed)
+}
+
+/// What [`Warm::snapshot`] keeps.
+pub(crate) struct Snapshot {
+    v: Vec<i128>,
+    row_of_col: Vec<Option<usize>>,
+    col_of_row: Vec<usize>,
+    edge_of_row: Vec<Option<usize>>,
 }
 
 /// An assignment kept between solves whose weights change a little (the Lagrangian's
@@ -107,6 +117,21 @@ impl Warm {
         cost(weight, self.edge_of_row[i]) - self.v[self.col_of_row[i]]
     }
 
+    /// The assignment's state, to go back to after a trial that is not kept.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            v: self.v.clone(),
+            row_of_col: self.row_of_col.clone(),
+            col_of_row: self.col_of_row.clone(),
+            edge_of_row: self.edge_of_row.clone(),
+        }
+    }
+
+    /// Back to a state of the same graph taken by [`Warm::snapshot`].
+    pub(crate) fn restore(&mut self, s: Snapshot) {
+        (self.v, self.row_of_col, self.col_of_row, self.edge_of_row) = (s.v, s.row_of_col, s.col_of_row, s.edge_of_row);
+    }
+
     fn unassign(&mut self, i: usize, freed: &mut Vec<usize>, rows: &mut Vec<usize>) {
         let j = self.col_of_row[i];
         self.row_of_col[j] = None;
@@ -118,6 +143,18 @@ impl Warm {
 
     /// The optimum for `weight` over the `allowed` edges of `g` (the same graph each time).
     pub(crate) fn solve(&mut self, g: &Sparse<'_>, weight: &[i128], allowed: &[bool]) -> Matching {
+        self.solve_changed(g, weight, allowed, 0..g.adj.len())
+    }
+
+    /// As [`Warm::solve`], when only the edges of `changed` rows have new weights or
+    /// permissions since the last solve (the other rows are not checked again).
+    pub(crate) fn solve_changed(
+        &mut self,
+        g: &Sparse<'_>,
+        weight: &[i128],
+        allowed: &[bool],
+        changed: impl IntoIterator<Item = usize>,
+    ) -> Matching {
         let n_left = g.adj.len();
         let mut rows: Vec<usize> = Vec::new();
         if !self.started {
@@ -133,7 +170,10 @@ impl Warm {
                 }
             }
             let mut freed = Vec::new();
-            for i in 0..n_left {
+            for i in changed {
+                if self.col_of_row[i] == usize::MAX {
+                    continue;
+                }
                 let kept = self.edge_of_row[i].is_none_or(|e| allowed[e]);
                 let u = self.u(weight, i);
                 let dummy = g.n_right + i;
@@ -184,7 +224,7 @@ impl Warm {
             s.touched.clear();
             s.scanned.clear();
             s.heap.clear();
-            s.relax(g, weight, allowed, &self.v, &self.row_of_col, f, 0);
+            s.relax(g, weight, allowed, (&self.v, &self.row_of_col), f, 0);
             let (free_col, mu) = loop {
                 let Reverse((d, _, j)) = s.heap.pop().expect("the dummy column keeps every search finite");
                 if s.done[j] || d != s.dist[j] {
@@ -197,7 +237,7 @@ impl Warm {
                         s.scanned.push(j);
                         // Row i holds column j tightly: u_i = cost(i, j) - v[j].
                         let u_i = cost(weight, self.edge_of_row[i]) - self.v[j];
-                        s.relax(g, weight, allowed, &self.v, &self.row_of_col, i, d - u_i);
+                        s.relax(g, weight, allowed, (&self.v, &self.row_of_col), i, d - u_i);
                     }
                 }
             };

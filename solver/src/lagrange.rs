@@ -145,6 +145,12 @@ impl<'p, 'a> Search<'p, 'a> {
         // The best matching so far meets the stages above: place more of this one's
         // tier in it first, around everyone it holds.
         self.repair(&self.best.clone());
+        // A part of the stage's time polishes the incumbent first, and a part is kept to
+        // polish what the steps found at the end.
+        let polish = 0.15;
+        let share = until.saturating_duration_since(Instant::now());
+        self.polish(Instant::now() + share.mul_f64(polish));
+        let steps_until = until.checked_sub(share.mul_f64(polish)).unwrap_or(until);
         // A tier's stage leaves out the lower tiers' edges: they can only take room.
         let active: Vec<bool> = (0..p.edges.len()).map(|e| stage == stages || p.tier[p.edges[e].0] <= stage).collect();
         // The volume algorithm (Barahona and Anbil): the direction is the average of the
@@ -169,7 +175,7 @@ impl<'p, 'a> Search<'p, 'a> {
         // Ties between equal stage values break towards the heavier edge.
         let tie = 2 * p.edges.iter().map(|e| i128::from(e.2).abs()).max().unwrap_or(0) + 1;
         for iteration in 0.. {
-            if iteration > 0 && Instant::now() >= until {
+            if iteration > 0 && Instant::now() >= steps_until {
                 break;
             }
             let lam: Vec<i128> = lambda.iter().map(|l| (l * scale as f64).round() as i128).collect();
@@ -220,7 +226,7 @@ impl<'p, 'a> Search<'p, 'a> {
                 }
             }
             self.repair(&chosen);
-            if improved {
+            if improved && Instant::now() < steps_until {
                 self.close_and_resolve(&weight, tie, &allowed);
             }
             let bound = best_l.div_euclid(scale) as i64;
@@ -254,7 +260,44 @@ impl<'p, 'a> Search<'p, 'a> {
             }
         }
         lambda.copy_from_slice(&best_point.0);
-        best_l.div_euclid(scale) as i64
+        let bound = best_l.div_euclid(scale) as i64;
+        if self.stage_value(&self.best, stage, stages, held).is_none_or(|v| v < bound) {
+            self.polish(until);
+        }
+        bound
+    }
+
+    /// The best matching under the incumbent's allocation of grouped right nodes (see
+    /// `allocate.rs`), improved by moving right nodes between groups until `until`, then
+    /// filled and augmented; again while that improves it.
+    fn polish(&mut self, until: Instant) {
+        let p = self.p;
+        let usable = self.usable.clone();
+        let shape = crate::allocate::Shape {
+            n_right: p.n_right,
+            edges: p.edges,
+            group_of: p.group_of,
+            caps: p.caps,
+            weight: p.folded,
+            usable: &usable,
+            adj: p.adj,
+        };
+        let max_tier = self.max_tier.unwrap_or(p.n_tiers);
+        while Instant::now() < until {
+            let before = self.best_value;
+            let Some(mut allocator) = crate::allocate::Allocator::new(&shape, &self.best) else { return };
+            let matching = allocator.improve(p.tier, max_tier, until);
+            let mut load = vec![0i64; p.caps.len()];
+            for &e in &matching {
+                if let Some(g) = p.group_of[e] {
+                    load[g] += 1;
+                }
+            }
+            self.fill_and_keep(matching, load);
+            if self.best_value <= before {
+                return;
+            }
+        }
     }
 
     /// Makes a relaxed matching feasible and keeps it when it is the best so far: the

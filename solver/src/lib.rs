@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub(crate) mod allocate;
 mod assignment;
 mod augment;
 pub mod generate;
