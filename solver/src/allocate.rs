@@ -113,7 +113,7 @@ impl<'s, 'a> Allocator<'s, 'a> {
             }
         }
         let allowed = vec![false; weight.len()];
-        let warm = Warm::new(&Sparse { n_right: s.n_right, adj: &adj });
+        let warm = Warm::preferring_free(&Sparse { n_right: s.n_right, adj: &adj });
         let mut a = Allocator {
             s,
             adj,

@@ -147,7 +147,7 @@ impl<'p, 'a> Search<'p, 'a> {
         self.repair(&self.best.clone());
         // A part of the stage's time polishes the incumbent first, and a part is kept to
         // polish what the steps found at the end.
-        let polish = 0.15;
+        let polish = 0.05;
         let share = until.saturating_duration_since(Instant::now());
         self.polish(Instant::now() + share.mul_f64(polish));
         let steps_until = until.checked_sub(share.mul_f64(polish)).unwrap_or(until);
@@ -166,7 +166,7 @@ impl<'p, 'a> Search<'p, 'a> {
         let mut avg_load = vec![0f64; p.caps.len()];
         let mut avg_count = vec![0f64; p.n_tiers];
         // Each step changes the weights a little: the assignment starts from the last.
-        let mut warm = Warm::new(&Sparse { n_right: p.n_right, adj: p.adj });
+        let mut warm = Warm::preferring_free(&Sparse { n_right: p.n_right, adj: p.adj });
         let mut factor = 0.1f64;
         let mut first_l = i128::MAX;
         let mut misses = 0;
