@@ -5,8 +5,8 @@
 //! nodes, and that is an assignment problem again, solved exactly: a group with `n`
 //! right nodes and cap `c` gets `n − c` blocker rows that must each take one of its right
 //! nodes, which leaves at most `c` to everyone else. The best matching under the right
-//! allocation is the optimum; a relaxed matching from good multipliers suggests one (a
-//! right node goes to the group of the edge holding it).
+//! allocation is the optimum. The search starts from the incumbent's allocation (which
+//! it can only improve on) and moves one right node at a time.
 
 use crate::assignment::{Sparse, Warm};
 
