@@ -299,6 +299,19 @@ fn canonical(g: &Graph) -> Result<Canonical, InputError> {
     })
 }
 
+impl Canonical {
+    /// Per group, its edges.
+    fn members(&self) -> Vec<Vec<usize>> {
+        let mut members = vec![Vec::new(); self.caps.len()];
+        for (k, g) in self.group_of.iter().enumerate() {
+            if let Some(g) = g {
+                members[*g].push(k);
+            }
+        }
+        members
+    }
+}
+
 /// The factor of each tier in the combined weight, and the weight unit.
 struct Encoding {
     tier_factor: Vec<i128>,
@@ -344,8 +357,6 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         adj[l].push((r, k));
     }
     let sparse = Sparse { n_right: c.right_ids.len(), adj: &adj };
-    // Small enough: the stage-wise LP first. Its last stage is often integral, and then
-    // it is the optimum, proven.
     #[cfg(feature = "highs")]
     if limits.backend == Backend::Highs {
         return Ok(solve_highs(&c, &enc, objective, &weights, limits, started));
@@ -366,7 +377,9 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         }
         load.iter().zip(&c.caps).all(|(l, cap)| l <= cap).then_some((m.value, chosen))
     };
-    // Without groups the assignment is exact already; the LP would add nothing.
+    // Small enough: the stage-wise LP. Its last stage is often integral, and then it is
+    // the optimum, proven. Without groups the assignment is exact already; the LP would
+    // add nothing.
     if uncapped.is_none() && limits.lp_certificate_max_edges >= c.edges.len() && !c.edges.is_empty() && !c.caps.is_empty() {
         if let Some(cert) = certify_stages(&c, objective, crate::lp::Engine::Relaxation) {
             lp_bound = Some(
@@ -425,13 +438,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
 /// The stage-wise linear model of `c`, solved by `engine`.
 fn certify_stages(c: &Canonical, objective: Objective, engine: crate::lp::Engine) -> Option<crate::lp::Certificate> {
     let edges: Vec<(usize, usize, i64, usize)> = c.edges.iter().map(|&(l, r, w)| (l, r, w, c.tier[l])).collect();
-    let mut members = vec![Vec::new(); c.caps.len()];
-    for (k, g) in c.group_of.iter().enumerate() {
-        if let Some(g) = g {
-            members[*g].push(k);
-        }
-    }
-    let groups: Vec<(Vec<usize>, i64)> = members.into_iter().zip(c.caps.iter().copied()).collect();
+    let groups: Vec<(Vec<usize>, i64)> = c.members().into_iter().zip(c.caps.iter().copied()).collect();
     crate::lp::certify(c.left_ids.len(), c.right_ids.len(), &edges, &groups, c.n_tiers, objective == Objective::Tiered, engine)
 }
 
@@ -569,18 +576,12 @@ struct BranchAndBound<'a> {
 
 impl<'a> BranchAndBound<'a> {
     fn new(c: &'a Canonical, g: &'a Sparse<'a>, w: &'a [i128], limits: Limits) -> Self {
-        let mut members = vec![Vec::new(); c.caps.len()];
-        for (k, grp) in c.group_of.iter().enumerate() {
-            if let Some(gi) = grp {
-                members[*gi].push(k);
-            }
-        }
         BranchAndBound {
             c,
             g,
             w,
             limits,
-            members,
+            members: c.members(),
             best_value: 0,
             best_edges: Vec::new(),
             open_bounds: Vec::new(),

@@ -166,7 +166,6 @@ fn team_bases(conn: &mut Conn, region_id: i32) -> QueryResult<Vec<(i32, f64, f64
     Ok(bases.into_iter().filter_map(|(id, lat, lon)| Some((id, lat?, lon?))).collect())
 }
 
-/// `open`: the proposal states that hold a client and a dwelling (the workflow's rule).
 /// The region's contingents whose period overlaps `from..=to` (a round: the one day).
 fn overlapping_contingents(conn: &mut Conn, region_id: i32, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<Contingent>> {
     contingents::table
@@ -178,6 +177,7 @@ fn overlapping_contingents(conn: &mut Conn, region_id: i32, from: NaiveDate, to:
         .load(conn)
 }
 
+/// `open`: the proposal states that hold a client and a dwelling (the workflow's rule).
 pub fn snapshot(conn: &mut Conn, region_id: i32, date: NaiveDate, open: &[&'static str]) -> QueryResult<Snapshot> {
     let region_orgs = || organisations::table.filter(organisations::region_id.eq(region_id)).select(organisations::id);
     let held_clients = || proposals::table.filter(proposals::status.eq_any(open.to_vec())).select(proposals::client_id);
