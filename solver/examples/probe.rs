@@ -1,7 +1,7 @@
 //! One generated round through the matcher, one line out, for tuning:
 //! `cargo run -p solver --release --example probe -- SIZE [MILLISECONDS] [highs]`
 //! (`highs` with `--features highs`). `LPMAX=0` skips the LP certificate, so the
-//! Lagrangian one runs even on a region.
+//! Lagrangian one runs even on a region; `SEED=N` another round than seed 1.
 use solver::generate::{generate, Size};
 use solver::model::build;
 use solver::optimize::{solve_with, Limits, Objective};
@@ -9,7 +9,8 @@ use solver::optimize::{solve_with, Limits, Objective};
 fn main() {
     let size: Size = std::env::args().nth(1).unwrap_or("city".into()).parse().unwrap();
     let ms: u64 = std::env::args().nth(2).map_or(2000, |s| s.parse().unwrap());
-    let g = build(&generate(size, 1)).graph;
+    let seed = std::env::var("SEED").map_or(1, |v| v.parse().unwrap());
+    let g = build(&generate(size, seed)).graph;
     let t = std::time::Instant::now();
     #[allow(unused_mut)]
     let mut limits = Limits {

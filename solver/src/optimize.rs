@@ -377,11 +377,22 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         }
         load.iter().zip(&c.caps).all(|(l, cap)| l <= cap).then_some((m.value, chosen))
     };
-    // Small enough: the stage-wise LP. Its last stage is often integral, and then it is
-    // the optimum, proven. Without groups the assignment is exact already; the LP would
-    // add nothing.
+    // Small enough: the LP. First all stages folded into one objective; when its optimum
+    // is integral, that is the optimum, proven. Else stage by stage: the floors of the
+    // stages above cut the polytope, and the last stage is often integral then. Without
+    // groups the assignment is exact already; the LP would add nothing.
     if uncapped.is_none() && limits.lp_certificate_max_edges >= c.edges.len() && !c.edges.is_empty() && !c.caps.is_empty() {
-        if let Some(cert) = certify_stages(&c, objective, crate::lp::Engine::Relaxation) {
+        let folded = if objective == Objective::Tiered {
+            let (edges, groups) = lp_model(&c);
+            crate::lp::folded_optimum(c.left_ids.len(), c.right_ids.len(), &edges, &groups, c.n_tiers)
+        } else {
+            None
+        };
+        if let Some(edges) = folded {
+            let value = edges.iter().map(|&e| weights[e]).sum();
+            lp_bound = Some(value);
+            lp_best = Some((value, edges));
+        } else if let Some(cert) = certify_stages(&c, objective, crate::lp::Engine::Relaxation) {
             lp_bound = Some(
                 cert.tier_bounds.iter().enumerate().map(|(t, b)| i128::from(*b) * enc.tier_factor[t]).sum::<i128>()
                     + i128::from(cert.weight_bound),
@@ -437,9 +448,15 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
 
 /// The stage-wise linear model of `c`, solved by `engine`.
 fn certify_stages(c: &Canonical, objective: Objective, engine: crate::lp::Engine) -> Option<crate::lp::Certificate> {
-    let edges: Vec<(usize, usize, i64, usize)> = c.edges.iter().map(|&(l, r, w)| (l, r, w, c.tier[l])).collect();
-    let groups: Vec<(Vec<usize>, i64)> = c.members().into_iter().zip(c.caps.iter().copied()).collect();
+    let (edges, groups) = lp_model(c);
     crate::lp::certify(c.left_ids.len(), c.right_ids.len(), &edges, &groups, c.n_tiers, objective == Objective::Tiered, engine)
+}
+
+/// The LP's view of `c`: (left, right, weight, tier) per edge, (edges, cap) per group.
+fn lp_model(c: &Canonical) -> (Vec<crate::lp::LpEdge>, Vec<crate::lp::LpGroup>) {
+    let edges = c.edges.iter().map(|&(l, r, w)| (l, r, w, c.tier[l])).collect();
+    let groups = c.members().into_iter().zip(c.caps.iter().copied()).collect();
+    (edges, groups)
 }
 
 /// The folded objective's bound from stage-wise bounds: each stage's bound holds given the
