@@ -17,7 +17,8 @@
 //! augmenting paths within the caps; when `L` improves, also closing over-full groups and
 //! matching again), which is the incumbent when it is lexicographically best; at a stage's
 //! start and end the incumbent is polished under its allocation of grouped right nodes
-//! (`allocate.rs`).
+//! (`allocate.rs`). Part of each stage's time goes to the neighbourhood search
+//! (`neighbourhood.rs`), which re-solves the incumbent exactly a few groups at a time.
 //!
 //! Why per stage: folded into one weight, a tier-0 match is worth more than all weights
 //! together, and one set of multipliers cannot be right on both scales at once; per
@@ -55,12 +56,20 @@ pub(crate) struct Certificate {
     pub best: Vec<usize>,
     /// Assignment problems solved.
     pub assignments: usize,
+    /// How long the last step took: a search after this one that cannot do one such step
+    /// in the time left is not worth starting.
+    pub step: std::time::Duration,
 }
 
 /// Multipliers per unit of the stage's objective: tier stages count in ones, so a fine
 /// grid; the weight stage's weights are already integers of some size.
 const TIER_SCALE: i128 = 1 << 12;
 const WEIGHT_SCALE: i128 = 1 << 6;
+
+/// The part of tier 0's stage left to the neighbourhood search after its steps, and the
+/// least part the later stages keep for their steps.
+const NEIGHBOURHOODS_FIRST: f64 = 0.3;
+const MIN_STEPS: f64 = 0.2;
 
 /// Bounds every stage and searches for a matching that meets the bounds, until `deadline`.
 pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
@@ -72,9 +81,10 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
     // Without weights the weight stage is the empty sum: nothing to bound.
     let weightless = p.edges.iter().all(|e| e.2 == 0);
     let weight_stages = usize::from(!weightless);
+    let mut steps_took = std::time::Duration::ZERO;
     for stage in 0..=stages {
         if stage == stages && weightless {
-            return Certificate { tier_bounds, weight_bound: 0, best: s.best, assignments: s.assignments };
+            return Certificate { tier_bounds, weight_bound: 0, best: s.best, assignments: s.assignments, step: s.costs.step };
         }
         let started = Instant::now();
         let left = deadline.saturating_duration_since(started);
@@ -84,11 +94,32 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
             // Tier stages price a place in counts, the weight stage in weights.
             lambda.iter_mut().for_each(|l| *l = 0.0);
         }
-        let bound = s.stage(stage, stages, &tier_bounds, &mut lambda, started + share);
+        // The neighbourhood search is the primal side, exact over a few groups at a
+        // time. Tier 0's stage steps first and searches only if its matching falls short
+        // of its bound then (searching first changed the incumbent the stage's repairs
+        // start from, and the city round's tier 0, proven in every run otherwise, was
+        // left at 888 of 889 in 2 of 4). The later stages search first, with all of
+        // their time but what the last stage's steps took (between a fifth and half of
+        // it): their tiers above are where they are, and a stage's steps cannot take less
+        // than a polish and one assignment (on the city round ~200 ms, more than a fixed
+        // fifth of a stage). Only with tiers: the folded LP that solves the
+        // neighbourhoods counts the matches first.
+        let search = p.tiered;
+        if search && stage > 0 {
+            let reserve = steps_took.min(share / 2).max(share.mul_f64(MIN_STEPS));
+            s.neighbourhoods(started + share.saturating_sub(reserve));
+        }
+        let steps_began = Instant::now();
+        let steps_until = started + if search && stage == 0 { share.mul_f64(1.0 - NEIGHBOURHOODS_FIRST) } else { share };
+        let bound = s.stage(stage, stages, &tier_bounds, &mut lambda, steps_until);
+        steps_took = steps_began.elapsed();
+        if search && stage == 0 && s.stage_value(&s.best, stage, stages, &tier_bounds).is_none_or(|v| v < bound) {
+            s.neighbourhoods(started + share);
+        }
         if stage < stages {
             tier_bounds.push(bound);
         } else {
-            return Certificate { tier_bounds, weight_bound: bound, best: s.best, assignments: s.assignments };
+            return Certificate { tier_bounds, weight_bound: bound, best: s.best, assignments: s.assignments, step: s.costs.step };
         }
     }
     unreachable!("the loop returns at the weight stage")
@@ -106,6 +137,19 @@ struct Search<'p, 'a> {
     /// The lowest tier the repair places more of: the stage's; none in the weight stage
     /// once the tiers are where they are held.
     max_tier: Option<usize>,
+    /// The group the next neighbourhood search starts from.
+    next_seed: usize,
+    costs: Costs,
+}
+
+/// How long the stage's parts took the last time: a part that would end past its time
+/// does not start (on the city round a polish or a step takes 50-100 ms, more than some
+/// stages have left).
+#[derive(Default)]
+struct Costs {
+    polish: std::time::Duration,
+    step: std::time::Duration,
+    close: std::time::Duration,
 }
 
 impl<'p, 'a> Search<'p, 'a> {
@@ -113,7 +157,17 @@ impl<'p, 'a> Search<'p, 'a> {
         let mut order: Vec<usize> = (0..p.edges.len()).filter(|&e| p.folded[e] > 0).collect();
         order.sort_by_key(|&e| (Reverse(p.folded[e]), e));
         let usable = p.folded.iter().map(|w| *w > 0).collect();
-        Search { p, order, best: Vec::new(), best_value: 0, assignments: 0, usable, max_tier: Some(p.n_tiers) }
+        Search {
+            p,
+            order,
+            best: Vec::new(),
+            best_value: 0,
+            assignments: 0,
+            usable,
+            max_tier: Some(p.n_tiers),
+            next_seed: 0,
+            costs: Costs::default(),
+        }
     }
 
     /// The stage's objective of a feasible matching, or None when it misses a held tier.
@@ -152,7 +206,7 @@ impl<'p, 'a> Search<'p, 'a> {
         // each left the national tier-0 bound at 4,496 instead of 4,489).
         let polish = 0.05;
         let share = until.saturating_duration_since(Instant::now());
-        self.polish(Instant::now() + share.mul_f64(polish));
+        self.polish_within(Instant::now() + share.mul_f64(polish));
         let steps_until = until.checked_sub(share.mul_f64(polish)).unwrap_or(until);
         // A tier's stage leaves out the lower tiers' edges: they can only take room.
         let active: Vec<bool> = (0..p.edges.len()).map(|e| stage == stages || p.tier[p.edges[e].0] <= stage).collect();
@@ -178,9 +232,12 @@ impl<'p, 'a> Search<'p, 'a> {
         // Ties between equal stage values break towards the heavier edge.
         let tie = 2 * p.edges.iter().map(|e| i128::from(e.2).abs()).max().unwrap_or(0) + 1;
         for iteration in 0.. {
-            if iteration > 0 && Instant::now() >= steps_until {
+            // A step is not interrupted: none starts that would end past the stage's
+            // steps, judged by the last one.
+            if iteration > 0 && Instant::now() + self.costs.step >= steps_until {
                 break;
             }
+            let step_began = Instant::now();
             let lam: Vec<i128> = lambda.iter().map(|l| (l * scale as f64).round() as i128).collect();
             let mu_i: Vec<i128> = mu.iter().map(|m| (m * scale as f64).round() as i128).collect();
             for e in 0..p.edges.len() {
@@ -229,8 +286,11 @@ impl<'p, 'a> Search<'p, 'a> {
                 }
             }
             self.repair(&chosen);
-            if improved && Instant::now() < steps_until {
+            self.costs.step = step_began.elapsed();
+            if improved && Instant::now() + self.costs.close < steps_until {
+                let began = Instant::now();
                 self.close_and_resolve(&weight, tie, &allowed);
+                self.costs.close = began.elapsed();
             }
             let bound = best_l.div_euclid(scale) as i64;
             let reached = self.stage_value(&self.best, stage, stages, held);
@@ -265,9 +325,18 @@ impl<'p, 'a> Search<'p, 'a> {
         lambda.copy_from_slice(&best_point.0);
         let bound = best_l.div_euclid(scale) as i64;
         if self.stage_value(&self.best, stage, stages, held).is_none_or(|v| v < bound) {
-            self.polish(until);
+            self.polish_within(until);
         }
         bound
+    }
+
+    /// Polishes (see [`Search::polish`]) when the last polish would end by `until`.
+    fn polish_within(&mut self, until: Instant) {
+        let began = Instant::now();
+        if began + self.costs.polish < until {
+            self.polish(until);
+            self.costs.polish = began.elapsed();
+        }
     }
 
     /// The best matching under the incumbent's allocation of grouped right nodes (see
@@ -300,6 +369,29 @@ impl<'p, 'a> Search<'p, 'a> {
             if self.best_value <= before {
                 return;
             }
+        }
+    }
+
+    /// Re-solves the incumbent a few groups at a time (`neighbourhood.rs`) until `until`.
+    fn neighbourhoods(&mut self, until: Instant) {
+        let p = self.p;
+        let shape = crate::neighbourhood::Shape {
+            n_left: p.n_left,
+            n_right: p.n_right,
+            edges: p.edges,
+            tier: p.tier,
+            n_tiers: p.n_tiers,
+            group_of: p.group_of,
+            caps: p.caps,
+            folded: p.folded,
+            adj: p.adj,
+        };
+        let (matching, solved) = crate::neighbourhood::improve(&shape, &self.best, self.next_seed, until);
+        self.next_seed += solved;
+        let value: i128 = matching.iter().map(|&e| p.folded[e]).sum();
+        if value > self.best_value {
+            self.best_value = value;
+            self.best = matching;
         }
     }
 

@@ -31,5 +31,6 @@ pub mod generate;
 mod lagrange;
 mod lp;
 pub mod model;
+mod neighbourhood;
 pub mod optimize;
 pub mod replay;

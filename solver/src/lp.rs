@@ -150,7 +150,8 @@ pub(crate) fn folded_optimum(n_left: usize, n_right: usize, edges: &[LpEdge], gr
         most.iter().sum()
     };
     let spread = 2 * heaviest(&|e| e.0, n_left).min(heaviest(&|e| e.1, n_right)) + 1;
-    // factor[t] = spread × Π_{s>t} (clients of tier s + 1).
+    // factor[t] = spread × Π_{s>t} (most matches of tier s + 1): at most one per client
+    // of the tier and one per right node.
     let mut clients = vec![std::collections::BTreeSet::new(); n_tiers];
     for e in edges {
         clients[e.3].insert(e.0);
@@ -159,7 +160,7 @@ pub(crate) fn folded_optimum(n_left: usize, n_right: usize, edges: &[LpEdge], gr
     let mut f = spread;
     for t in (0..n_tiers).rev() {
         factor[t] = f;
-        f = f.checked_mul(clients[t].len() as i128 + 1)?;
+        f = f.checked_mul(clients[t].len().min(n_right) as i128 + 1)?;
     }
     if f as f64 > FOLDED_MAX {
         return None;

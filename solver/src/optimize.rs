@@ -364,6 +364,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     let mut lp_bound: Option<i128> = None;
     let mut lp_best: Option<(i128, Vec<usize>)> = None;
     let mut lagrange_assignments = 0;
+    let mut lagrange_step = std::time::Duration::ZERO;
     // When the best matching without caps keeps every cap, it is the optimum: no LP and
     // no search (a round whose contingents do not bind ends here).
     let uncapped = {
@@ -419,6 +420,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         let deadline = started + std::time::Duration::from_millis(limits.time_limit_ms);
         let cert = crate::lagrange::certify(&problem, deadline);
         lagrange_assignments = cert.assignments;
+        lagrange_step = cert.step;
         let mut counts = vec![0i64; c.n_tiers];
         for &e in &cert.best {
             counts[c.tier[c.edges[e].0]] += 1;
@@ -436,7 +438,8 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     if uncapped.is_some() {
         lp_bound = Some(bb.best_value);
     }
-    let in_time = started.elapsed().as_millis() < u128::from(limits.time_limit_ms);
+    // Branch and bound's root alone costs at least what one of the Lagrangian's steps did.
+    let in_time = started.elapsed() + lagrange_step < std::time::Duration::from_millis(limits.time_limit_ms);
     if lp_bound.is_none_or(|b| b > bb.best_value) && in_time {
         bb.run(started);
     }
