@@ -8,9 +8,11 @@
 //! Method. The lexicographic objective is folded exactly into one integer weight per
 //! edge: a tier-`t` match is worth more than every change that lower tiers and weights can
 //! add up to (the factors are checked to fit in `i128`). Without groups that is a maximum-
-//! weight matching, solved exactly by shortest augmenting paths. With groups, each stage
-//! is bounded on its own: by the LP relaxation where it is small enough (`lp.rs`), else
-//! by Lagrange multipliers on the caps (`lagrange.rs`); branch and bound on the
+//! weight matching, solved exactly by shortest augmenting paths. With groups, where the
+//! LP is small enough (`lp.rs`), all stages folded into one LP, whose optimum is the
+//! answer when integral, else each stage's LP in turn; larger, each stage is bounded by
+//! Lagrange multipliers on the caps (`lagrange.rs`), the matching found by repairs,
+//! polish and a neighbourhood search (`neighbourhood.rs`); branch and bound on the
 //! edges of violated groups (its own Lagrangian bound over the folded weights) closes what
 //! is left in the time left. Within the limits the result is proven optimal; past them
 //! the best matching is returned with its proven gap. `Backend::Highs` (feature `highs`)
@@ -126,8 +128,8 @@ pub struct Limits {
     pub iterations: usize,
     /// Wall-clock budget for the search, in milliseconds.
     pub time_limit_ms: u64,
-    /// Certify with the stage-wise LP relaxation (pure-Rust simplex) up to this many
-    /// edges; above it the LP takes longer than branching.
+    /// Certify with the LP relaxation (pure-Rust simplex; folded, then stage-wise) up to
+    /// this many edges; above it the LP takes longer than branching.
     pub lp_certificate_max_edges: usize,
     /// The solver; [`Backend::Native`] unless asked.
     pub backend: Backend,
