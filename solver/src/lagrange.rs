@@ -202,7 +202,8 @@ impl<'p, 'a> Search<'p, 'a> {
         let polish = 0.05;
         let share = until.saturating_duration_since(Instant::now());
         self.polish_within(Instant::now() + share.mul_f64(polish));
-        let steps_until = until.checked_sub(share.mul_f64(polish)).unwrap_or(until);
+        // The steps leave the end its polish: at least what the last polish took.
+        let steps_until = until.checked_sub(share.mul_f64(polish).max(self.costs.polish)).unwrap_or(until);
         // A tier's stage leaves out the lower tiers' edges: they can only take room.
         let active: Vec<bool> = (0..p.edges.len()).map(|e| stage == stages || p.tier[p.edges[e].0] <= stage).collect();
         // The volume algorithm (Barahona and Anbil): the direction is the average of the
