@@ -136,9 +136,9 @@ const FOLDED_MAX: f64 = (1u64 << 40) as f64;
 /// All stages in one LP: each edge is worth `factor[tier] + weight`, where one more match
 /// of a tier outweighs every difference the tiers below and the weights can make. When
 /// the optimum it returns is integral it is the lexicographic optimum, found with one
-/// simplex run instead of one per stage (on a region round, 58 ms instead of 240). `None` when
-/// the vertex the simplex ends on is fractional (an integral optimum may tie with a
-/// fractional vertex), the objective too large for doubles to keep exact, or the
+/// simplex run instead of one per stage (on a region round, 58 ms instead of 240).
+/// `None` when the vertex the simplex ends on is fractional (an integral optimum may tie
+/// with a fractional vertex), the objective too large for doubles to keep exact, or the
 /// solver fails: then the stages are solved one by one ([`certify`]).
 pub(crate) fn folded_optimum(n_left: usize, n_right: usize, edges: &[LpEdge], groups: &[LpGroup], n_tiers: usize) -> Option<Vec<usize>> {
     // Two matchings differ in weight by less than `spread`: each side's node takes at
