@@ -266,7 +266,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// (n_left, n_right, edges (left, right, weight, group), caps)
-    type Instance = (usize, usize, Vec<(usize, usize, i64, Option<usize>)>, Vec<i64>);
+    type Instance = (usize, usize, Vec<crate::testing::TestEdge>, Vec<i64>);
 
     fn instance(max_groups: usize) -> impl Strategy<Value = Instance> {
         (1usize..6, 1usize..6, 1..=max_groups).prop_flat_map(|(n_left, n_right, n_groups)| {
@@ -281,36 +281,10 @@ mod tests {
     }
 
     /// The best value of a matching within the caps, by enumeration.
-    fn brute(n_left: usize, n_right: usize, edges: &[(usize, usize, i64, Option<usize>)], caps: &[i64]) -> i64 {
-        fn rec(
-            i: usize,
-            n_left: usize,
-            edges: &[(usize, usize, i64, Option<usize>)],
-            used: &mut Vec<bool>,
-            load: &mut Vec<i64>,
-            caps: &[i64],
-        ) -> i64 {
-            if i == n_left {
-                return 0;
-            }
-            let mut best = rec(i + 1, n_left, edges, used, load, caps);
-            for &(l, r, w, g) in edges.iter().filter(|e| e.0 == i) {
-                if used[r] || g.is_some_and(|g| load[g] >= caps[g]) {
-                    continue;
-                }
-                used[r] = true;
-                if let Some(g) = g {
-                    load[g] += 1;
-                }
-                best = best.max(w + rec(l + 1, n_left, edges, used, load, caps));
-                used[r] = false;
-                if let Some(g) = g {
-                    load[g] -= 1;
-                }
-            }
-            best
-        }
-        rec(0, n_left, edges, &mut vec![false; n_right], &mut vec![0; caps.len()], caps)
+    fn brute(inst: &Instance) -> i64 {
+        let (n_left, n_right, edges, caps) = inst;
+        let best = crate::testing::brute(*n_left, *n_right, edges, caps, &|k| i128::from(edges[k].2));
+        i64::try_from(best).expect("small weights")
     }
 
     /// Runs the allocator from `start` with every move tried; checks the result is a
@@ -328,16 +302,7 @@ mod tests {
         let shape = Shape { n_right: *n_right, edges: &plain, group_of: &group_of, caps, weight: &weight, usable: &usable, adj: &adj };
         let far = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let m = Allocator::new(&shape, start).expect("small weights").improve(&vec![0; *n_left], 0, far);
-        let (mut left, mut right, mut load) = (vec![false; *n_left], vec![false; *n_right], vec![0i64; caps.len()]);
-        for &e in &m {
-            prop_assert!(!left[edges[e].0] && !right[edges[e].1], "a node used twice");
-            left[edges[e].0] = true;
-            right[edges[e].1] = true;
-            if let Some(g) = edges[e].3 {
-                load[g] += 1;
-            }
-        }
-        prop_assert!(load.iter().zip(caps).all(|(l, c)| l <= c), "over a cap: {load:?} > {caps:?}");
+        crate::testing::within_caps(*n_left, *n_right, edges, caps, &m)?;
         Ok(m.iter().map(|&e| edges[e].2).sum())
     }
 
@@ -384,7 +349,7 @@ mod tests {
         #[test]
         fn with_one_group_it_is_the_optimum(inst in by_right_node(1)) {
             let value = allocate(&inst, &[])?;
-            prop_assert_eq!(value, brute(inst.0, inst.1, &inst.2, &inst.3));
+            prop_assert_eq!(value, brute(&inst));
         }
 
         /// Many groups: within the caps, and never worse than the matching it starts
@@ -395,23 +360,10 @@ mod tests {
             let (n_left, n_right, edges, caps) = &inst;
             let mut order: Vec<usize> = (0..edges.len()).filter(|&k| edges[k].2 > 0).collect();
             order.sort_by_key(|&k| (std::cmp::Reverse(edges[k].2), k));
-            let (mut left, mut right, mut load) = (vec![false; *n_left], vec![false; *n_right], vec![0i64; caps.len()]);
-            let mut start = Vec::new();
-            for k in order {
-                let (l, r, _, g) = edges[k];
-                if left[l] || right[r] || g.is_some_and(|g| load[g] >= caps[g]) {
-                    continue;
-                }
-                left[l] = true;
-                right[r] = true;
-                if let Some(g) = g {
-                    load[g] += 1;
-                }
-                start.push(k);
-            }
+            let start = crate::testing::greedy(*n_left, *n_right, edges, caps, order);
             let value = allocate(&inst, &start)?;
             prop_assert!(value >= start.iter().map(|&k| edges[k].2).sum::<i64>());
-            prop_assert!(value <= brute(*n_left, *n_right, edges, caps));
+            prop_assert!(value <= brute(&inst));
         }
     }
 }

@@ -34,3 +34,5 @@ pub mod model;
 mod neighbourhood;
 pub mod optimize;
 pub mod replay;
+#[cfg(test)]
+mod testing;

@@ -214,7 +214,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// (n_left, n_right, edges (left, right, weight, group), caps, tier per left)
-    type Instance = (usize, usize, Vec<(usize, usize, i64, Option<usize>)>, Vec<i64>, Vec<usize>);
+    type Instance = (usize, usize, Vec<crate::testing::TestEdge>, Vec<i64>, Vec<usize>);
 
     fn instance() -> impl Strategy<Value = Instance> {
         (1usize..7, 1usize..7, 1usize..4).prop_flat_map(|(n_left, n_right, n_groups)| {
@@ -239,29 +239,7 @@ mod tests {
 
     /// The best folded value of a matching within the caps, by enumeration.
     fn brute(inst: &Instance, w: &[i128]) -> i128 {
-        fn rec(i: usize, inst: &Instance, w: &[i128], used: &mut [bool], load: &mut [i64]) -> i128 {
-            let (n_left, _, edges, caps, _) = inst;
-            if i == *n_left {
-                return 0;
-            }
-            let mut best = rec(i + 1, inst, w, used, load);
-            for (k, &(_, r, _, g)) in edges.iter().enumerate().filter(|(_, e)| e.0 == i) {
-                if used[r] || g.is_some_and(|g| load[g] >= caps[g]) {
-                    continue;
-                }
-                used[r] = true;
-                if let Some(g) = g {
-                    load[g] += 1;
-                }
-                best = best.max(w[k] + rec(i + 1, inst, w, used, load));
-                used[r] = false;
-                if let Some(g) = g {
-                    load[g] -= 1;
-                }
-            }
-            best
-        }
-        rec(0, inst, w, &mut vec![false; inst.1], &mut vec![0; inst.3.len()])
+        crate::testing::brute(inst.0, inst.1, &inst.2, &inst.3, &|k| w[k])
     }
 
     /// The shape of `inst`, given to `f`.
@@ -279,20 +257,7 @@ mod tests {
 
     /// Checks that `out` is a matching within the caps and returns its folded value.
     fn value(inst: &Instance, out: &[usize]) -> Result<i128, TestCaseError> {
-        let (n_left, n_right, edges, caps, _) = inst;
-        let mut left = vec![false; *n_left];
-        let mut right = vec![false; *n_right];
-        let mut load = vec![0; caps.len()];
-        for &k in out {
-            let (l, r, _, g) = edges[k];
-            prop_assert!(!left[l] && !right[r], "a node matched twice");
-            left[l] = true;
-            right[r] = true;
-            if let Some(g) = g {
-                load[g] += 1;
-                prop_assert!(load[g] <= caps[g], "group {} over its cap", g);
-            }
-        }
+        crate::testing::within_caps(inst.0, inst.1, &inst.2, &inst.3, out)?;
         let w = folded(inst);
         Ok(out.iter().map(|&k| w[k]).sum())
     }
@@ -305,23 +270,10 @@ mod tests {
         value(inst, &out)
     }
 
-    /// A feasible start: edges in order, where both nodes are free and the group has room.
+    /// A feasible start: the edges in order, where both nodes are free and the group has
+    /// room.
     fn greedy(inst: &Instance) -> Vec<usize> {
-        let (n_left, n_right, edges, caps, _) = inst;
-        let (mut left, mut right, mut load) = (vec![false; *n_left], vec![false; *n_right], vec![0; caps.len()]);
-        let mut out = Vec::new();
-        for (k, &(l, r, _, g)) in edges.iter().enumerate() {
-            if left[l] || right[r] || g.is_some_and(|g| load[g] >= caps[g]) {
-                continue;
-            }
-            left[l] = true;
-            right[r] = true;
-            if let Some(g) = g {
-                load[g] += 1;
-            }
-            out.push(k);
-        }
-        out
+        crate::testing::greedy(inst.0, inst.1, &inst.2, &inst.3, 0..inst.2.len())
     }
 
     proptest! {

@@ -1,0 +1,92 @@
+//! What the unit tests of the matching parts share: small instances' edges as (left,
+//! right, weight, group), a brute-force optimum, a greedy start, a feasibility check.
+
+use proptest::prelude::*;
+
+/// An edge of a test instance: (left, right, weight, group).
+pub(crate) type TestEdge = (usize, usize, i64, Option<usize>);
+
+/// The best total of `value` over the matchings within the caps, by enumeration.
+pub(crate) fn brute(n_left: usize, n_right: usize, edges: &[TestEdge], caps: &[i64], value: &dyn Fn(usize) -> i128) -> i128 {
+    struct Walk<'a> {
+        n_left: usize,
+        edges: &'a [TestEdge],
+        caps: &'a [i64],
+        value: &'a dyn Fn(usize) -> i128,
+        used: Vec<bool>,
+        load: Vec<i64>,
+    }
+    impl Walk<'_> {
+        fn best_from(&mut self, left: usize) -> i128 {
+            if left == self.n_left {
+                return 0;
+            }
+            let mut best = self.best_from(left + 1);
+            for k in 0..self.edges.len() {
+                let (l, r, _, g) = self.edges[k];
+                if l != left || self.used[r] || g.is_some_and(|g| self.load[g] >= self.caps[g]) {
+                    continue;
+                }
+                self.used[r] = true;
+                if let Some(g) = g {
+                    self.load[g] += 1;
+                }
+                best = best.max((self.value)(k) + self.best_from(left + 1));
+                self.used[r] = false;
+                if let Some(g) = g {
+                    self.load[g] -= 1;
+                }
+            }
+            best
+        }
+    }
+    Walk { n_left, edges, caps, value, used: vec![false; n_right], load: vec![0; caps.len()] }.best_from(0)
+}
+
+/// A matching within the caps: the edges in `order`, each taken where both its nodes are
+/// free and its group has room.
+pub(crate) fn greedy(
+    n_left: usize,
+    n_right: usize,
+    edges: &[TestEdge],
+    caps: &[i64],
+    order: impl IntoIterator<Item = usize>,
+) -> Vec<usize> {
+    let (mut left, mut right, mut load) = (vec![false; n_left], vec![false; n_right], vec![0i64; caps.len()]);
+    let mut out = Vec::new();
+    for k in order {
+        let (l, r, _, g) = edges[k];
+        if left[l] || right[r] || g.is_some_and(|g| load[g] >= caps[g]) {
+            continue;
+        }
+        left[l] = true;
+        right[r] = true;
+        if let Some(g) = g {
+            load[g] += 1;
+        }
+        out.push(k);
+    }
+    out
+}
+
+/// Fails unless `matching` uses each node at most once and keeps every cap.
+pub(crate) fn within_caps(
+    n_left: usize,
+    n_right: usize,
+    edges: &[TestEdge],
+    caps: &[i64],
+    matching: &[usize],
+) -> Result<(), TestCaseError> {
+    let (mut left, mut right, mut load) = (vec![false; n_left], vec![false; n_right], vec![0i64; caps.len()]);
+    for &k in matching {
+        let (l, r, _, g) = edges[k];
+        prop_assert!(!left[l] && !right[r], "a node matched twice");
+        left[l] = true;
+        right[r] = true;
+        if let Some(g) = g {
+            load[g] += 1;
+        }
+    }
+    prop_assert!(load.iter().zip(caps).all(|(l, c)| l <= c), "over a cap: {:?} > {:?}", load, caps);
+    Ok(())
+}
