@@ -12,7 +12,10 @@ use crate::store::{audit, municipalities, organisations, Conn};
 /// Where the dwelling lies, checked against the register: the coordinates must be in
 /// the Netherlands; without a municipality the coordinates decide it; either way it must
 /// belong to the caller's region.
-fn placed_row(conn: &mut Conn, caller: &Caller, d: &NewDwelling) -> Result<DwellingFieldsRow, Vec<FieldError>> {
+/// The row to store, or the fields that break a rule (`Error::Invalid`). A database that
+/// fails on the lookups is not the caller's mistake: its error goes up as it is (a 503
+/// when the database is away, not a 422 naming the municipality).
+fn placed_row(conn: &mut Conn, caller: &Caller, d: &NewDwelling) -> Result<DwellingFieldsRow, Error> {
     let mut errs = Vec::new();
     let located = MunicipalityIndex::shipped().locate(d.location);
     let municipality = match (&d.municipality, located) {
@@ -23,15 +26,13 @@ fn placed_row(conn: &mut Conn, caller: &Caller, d: &NewDwelling) -> Result<Dwell
         (Some(given), Some(_)) => Some(given.as_str().to_string()),
         (None, Some(found)) => Some(found.to_string()),
     };
-    let db = |e: diesel::result::Error| vec![FieldError::new("municipality", "lookup", e.to_string())];
     if let Some(code) = &municipality {
-        if !municipalities::region_has(conn, caller.region_id, code).map_err(db)? {
+        if !municipalities::region_has(conn, caller.region_id, code)? {
             errs.push(FieldError::new("municipality", "in_region", format!("gemeente {code} hoort niet bij deze uitstroomtafel")));
         }
     }
     if let Some(pid) = d.omklap_provider_id {
-        let ok = organisations::find_organisation(conn, pid)
-            .map_err(db)?
+        let ok = organisations::find_organisation(conn, pid)?
             .is_some_and(|o| o.region_id == caller.region_id && o.kind == OrgKind::Provider.as_str());
         if !ok {
             errs.push(FieldError::new(
@@ -42,7 +43,7 @@ fn placed_row(conn: &mut Conn, caller: &Caller, d: &NewDwelling) -> Result<Dwell
         }
     }
     if !errs.is_empty() {
-        return Err(errs);
+        return Err(Error::Invalid(errs));
     }
     Ok(DwellingFieldsRow {
         municipality_code: municipality.expect("set when no error"),
@@ -85,7 +86,7 @@ pub fn create_many(conn: &mut Conn, caller: &Caller, ds: &[NewDwelling]) -> Resu
     for (i, d) in ds.iter().enumerate() {
         match placed_row(conn, caller, d) {
             Ok(r) => rows.push(r),
-            Err(es) => errs.extend(es.into_iter().map(|e| {
+            Err(Error::Invalid(es)) => errs.extend(es.into_iter().map(|e| {
                 if ds.len() > 1 {
                     let f = format!("[{i}].{}", e.field);
                     e.at(f)
@@ -93,6 +94,7 @@ pub fn create_many(conn: &mut Conn, caller: &Caller, ds: &[NewDwelling]) -> Resu
                     e
                 }
             })),
+            Err(other) => return Err(other),
         }
     }
     if !errs.is_empty() {
