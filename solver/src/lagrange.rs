@@ -44,6 +44,8 @@ pub(crate) struct Problem<'a> {
     /// The lexicographic objective folded into one weight per edge: the incumbent's measure.
     pub folded: &'a [i128],
     pub adj: &'a [Vec<(usize, usize)>],
+    /// Per group, its edges.
+    pub members: &'a [Vec<usize>],
 }
 
 /// Proven bounds per stage and the best feasible matching found.
@@ -381,6 +383,7 @@ impl<'p, 'a> Search<'p, 'a> {
             caps: p.caps,
             folded: p.folded,
             adj: p.adj,
+            members: p.members,
         };
         let (matching, solved) = crate::neighbourhood::improve(&shape, &self.best, self.next_seed, until);
         self.next_seed += solved;

@@ -27,6 +27,8 @@ pub(crate) struct Shape<'a> {
     /// The lexicographic objective folded into one weight per edge.
     pub folded: &'a [i128],
     pub adj: &'a [Vec<(usize, usize)>],
+    /// Per group, its edges.
+    pub members: &'a [Vec<usize>],
 }
 
 /// The groups' edges per neighbourhood. With the clients who hold a dwelling elsewhere
@@ -57,12 +59,6 @@ pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, until: In
             }
         }
     }
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_groups];
-    for (e, g) in s.group_of.iter().enumerate() {
-        if let Some(g) = *g {
-            members[g].push(e);
-        }
-    }
     // Sweeps over the seeds until one whole sweep finds nothing: the incumbent is then
     // optimal within every neighbourhood. A solve is not interrupted, so none starts
     // that the longest so far would not finish in time.
@@ -71,7 +67,7 @@ pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, until: In
     let mut longest = std::time::Duration::ZERO;
     while since_gain < n_groups && Instant::now() + longest < until {
         let seed = (start + solved) % n_groups;
-        let chosen = neighbourhood(s, seed, &members, &groups_of_right);
+        let chosen = neighbourhood(s, seed, s.members, &groups_of_right);
         let began = Instant::now();
         let better = resolve(s, &current, &chosen);
         longest = longest.max(began.elapsed());
@@ -252,7 +248,24 @@ mod tests {
         for (k, e) in edges.iter().enumerate() {
             adj[e.0].push((e.1, k));
         }
-        f(&Shape { n_left: *n_left, n_right: *n_right, edges: &plain, tier, n_tiers: 2, group_of: &group_of, caps, folded: &w, adj: &adj })
+        let mut members = vec![Vec::new(); caps.len()];
+        for (k, e) in edges.iter().enumerate() {
+            if let Some(g) = e.3 {
+                members[g].push(k);
+            }
+        }
+        f(&Shape {
+            n_left: *n_left,
+            n_right: *n_right,
+            edges: &plain,
+            tier,
+            n_tiers: 2,
+            group_of: &group_of,
+            caps,
+            folded: &w,
+            adj: &adj,
+            members: &members,
+        })
     }
 
     /// Checks that `out` is a matching within the caps and returns its folded value.

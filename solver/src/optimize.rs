@@ -405,6 +405,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     }
     // Too large for the LP: the stage-wise Lagrangian bounds each stage on its own scale.
     if uncapped.is_none() && lp_bound.is_none() && !c.edges.is_empty() && !c.caps.is_empty() {
+        let members = c.members();
         let problem = crate::lagrange::Problem {
             n_left: c.left_ids.len(),
             n_right: c.right_ids.len(),
@@ -416,6 +417,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
             tiered: objective == Objective::Tiered,
             folded: &weights,
             adj: &adj,
+            members: &members,
         };
         // Branch and bound gets what the certificate leaves, with its own bound over the
         // folded weights (the better of the two counts).
