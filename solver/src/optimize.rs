@@ -387,7 +387,10 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     if uncapped.is_none() && limits.lp_certificate_max_edges >= c.edges.len() && !c.edges.is_empty() && !c.caps.is_empty() {
         let folded = if objective == Objective::Tiered {
             let (edges, groups) = lp_model(&c);
-            crate::lp::folded_optimum(c.left_ids.len(), c.right_ids.len(), &edges, &groups, c.n_tiers)
+            // Half the time: when its branch and bound does not prove the optimum, the
+            // stage-wise LPs and the Lagrangian's branch and bound get the rest.
+            let budget = crate::lp::Budget { until: started + std::time::Duration::from_millis(limits.time_limit_ms / 2), nodes: u64::MAX };
+            crate::lp::folded_optimum(c.left_ids.len(), c.right_ids.len(), &edges, &groups, c.n_tiers, budget)
         } else {
             None
         };
