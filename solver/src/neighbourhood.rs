@@ -1,6 +1,6 @@
 //! Large-neighbourhood search: the incumbent is re-optimised exactly, a few groups at a
-//! time. A neighbourhood is a handful of groups that share right nodes, with every client
-//! and dwelling their edges reach; the incumbent's matches outside it stay as they are
+//! time. A neighbourhood is a handful of groups that share right nodes or clients, with
+//! every client and dwelling their edges reach; the incumbent's matches outside it stay as they are
 //! and leave each group the room they do not take. What is left is a region-sized
 //! matching, and the folded model ([`crate::lp::folded_optimum`]) solves that exactly in
 //! tens of milliseconds when its LP is integral, and with a few branch-and-bound nodes
@@ -32,10 +32,17 @@ pub(crate) struct Shape<'a> {
     pub members: &'a [Vec<usize>],
 }
 
-/// The groups' edges per neighbourhood. With the clients who hold a dwelling elsewhere
-/// left out, the sub-problem has about 2,000 edges on the city round, which the folded
-/// LP solves in about 30 ms.
-const EDGES: usize = 2_500;
+/// The sub-problem's size a neighbourhood aims at, in edges: the folded LP solves it in
+/// about 10 ms. Measured over 1,000-4,500: at 1,000 the national round ends at
+/// 4,485-4,486 of tier 0 (4,480 at 600, 4,477 at 2,500), the city round at 90-91 of tier
+/// 1 (91-92 at 1,500).
+const TARGET: f64 = 1_000.0;
+
+/// A neighbourhood's size in its groups' edges at first. How many of those make it into
+/// the sub-problem depends on how many of their clients are matched elsewhere (about two
+/// in three on the city round, five in six nationally), so the size then follows the
+/// sub-problems' sizes towards [`TARGET`].
+const FIRST_SIZE: f64 = 2_500.0;
 
 /// Branch-and-bound nodes per neighbourhood when its LP's vertex is fractional.
 const NODES: u64 = 20;
@@ -49,11 +56,6 @@ pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, until: In
     if n_groups == 0 {
         return (current, 0);
     }
-    // Groups that share a right node are neighbours: in a round, one corporation's
-    // contingents in neighbouring municipalities. (Sharing clients too, one
-    // municipality's contingents with every corporation, made the neighbourhoods twice as
-    // large and slower to solve, for fewer placements in the same time: 85-88 against
-    // 89-90 on the city round.)
     let mut groups_of_right: Vec<Vec<usize>> = vec![Vec::new(); s.n_right];
     for (e, g) in s.group_of.iter().enumerate() {
         if let Some(g) = *g {
@@ -69,11 +71,15 @@ pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, until: In
     let mut solved = 0;
     let mut since_gain = 0;
     let mut longest = std::time::Duration::ZERO;
+    let mut size = FIRST_SIZE;
     while since_gain < n_groups && Instant::now() + longest < until {
         let seed = (start + solved) % n_groups;
-        let chosen = neighbourhood(s, seed, s.members, &groups_of_right);
+        let chosen = neighbourhood(s, seed, &groups_of_right, size as usize);
         let began = Instant::now();
-        let better = resolve(s, &current, &chosen, Budget { until, nodes: NODES });
+        let (better, edges) = resolve(s, &current, &chosen, Budget { until, nodes: NODES });
+        // Half-way towards the size that would have given the target (sizes vary from
+        // seed to seed).
+        size = (size * (TARGET / edges.max(1) as f64).sqrt()).clamp(TARGET / 10.0, 100.0 * FIRST_SIZE);
         longest = longest.max(began.elapsed());
         solved += 1;
         since_gain += 1;
@@ -86,25 +92,38 @@ pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, until: In
     (current, solved)
 }
 
-/// Groups breadth-first from `seed` over shared right nodes, each taken while their
-/// edges stay within [`EDGES`].
-fn neighbourhood(s: &Shape<'_>, seed: usize, members: &[Vec<usize>], groups_of_right: &[Vec<usize>]) -> Vec<bool> {
+/// Groups breadth-first from `seed`, each taken while their edges stay within `size`:
+/// first over shared right nodes (in a round, one corporation's contingents in
+/// neighbouring municipalities), then over shared clients (one municipality's
+/// contingents with other corporations). Nationally a corporation's contingents are
+/// soon exhausted, and the exchanges that place more urgent clients move a client from
+/// one corporation to another: with right nodes alone, tier 0 stayed at 4,476 (4,485
+/// with clients too); at city size 89 of tier 1 (91).
+fn neighbourhood(s: &Shape<'_>, seed: usize, groups_of_right: &[Vec<usize>], size: usize) -> Vec<bool> {
     let mut inside = vec![false; s.caps.len()];
     let mut seen = vec![false; s.caps.len()];
-    let mut queue = VecDeque::from([seed]);
+    let mut by_right = VecDeque::from([seed]);
+    let mut by_left = VecDeque::new();
     seen[seed] = true;
     let mut edges = 0;
-    while let Some(g) = queue.pop_front() {
-        if edges > 0 && edges + members[g].len() > EDGES {
+    while let Some(g) = by_right.pop_front().or_else(|| by_left.pop_front()) {
+        if edges > 0 && edges + s.members[g].len() > size {
             continue;
         }
         inside[g] = true;
-        edges += members[g].len();
-        for &e in &members[g] {
-            for &h in &groups_of_right[s.edges[e].1] {
+        edges += s.members[g].len();
+        for &e in &s.members[g] {
+            let (l, r, _) = s.edges[e];
+            for &h in &groups_of_right[r] {
                 if !seen[h] {
                     seen[h] = true;
-                    queue.push_back(h);
+                    by_right.push_back(h);
+                }
+            }
+            for h in s.adj[l].iter().filter_map(|&(_, f)| s.group_of[f]) {
+                if !seen[h] {
+                    seen[h] = true;
+                    by_left.push_back(h);
                 }
             }
         }
@@ -195,17 +214,20 @@ fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool]) -> Sub {
 
 /// The best matching that keeps every match of `current` outside the groups `inside`:
 /// `None` when it is no better, or when the folded model's branch and bound does not
-/// prove its optimum within `budget`.
-fn resolve(s: &Shape<'_>, current: &[usize], inside: &[bool], budget: Budget) -> Option<Vec<usize>> {
+/// prove its optimum within `budget`. Also the sub-problem's size in edges.
+fn resolve(s: &Shape<'_>, current: &[usize], inside: &[bool], budget: Budget) -> (Option<Vec<usize>>, usize) {
     let sub = sub_problem(s, current, inside);
-    let chosen = folded_optimum(sub.n_left, sub.n_right, &sub.edges, &sub.groups, s.n_tiers, budget)?;
+    let size = sub.edges.len();
+    let Some(chosen) = folded_optimum(sub.n_left, sub.n_right, &sub.edges, &sub.groups, s.n_tiers, budget) else {
+        return (None, size);
+    };
     let after: i128 = chosen.iter().map(|&k| s.folded[sub.global[k]]).sum();
     if after <= sub.before {
-        return None;
+        return (None, size);
     }
     let mut out = sub.kept;
     out.extend(chosen.iter().map(|&k| sub.global[k]));
-    Some(out)
+    (Some(out), size)
 }
 
 #[cfg(test)]
@@ -320,7 +342,7 @@ mod tests {
             let every = vec![true; inst.3.len()];
             for start in [vec![], greedy(&inst)] {
                 let before = value(&inst, &start)?;
-                match with_shape(&inst, |s| resolve(s, &start, &every, unlimited())) {
+                match with_shape(&inst, |s| resolve(s, &start, &every, unlimited()).0) {
                     Some(out) => prop_assert_eq!(value(&inst, &out)?, optimum),
                     None => prop_assert_eq!(before, optimum),
                 }
@@ -340,9 +362,47 @@ mod tests {
             vec![0, 0, 0, 0],
         );
         let start = [0, 4];
-        let out = with_shape(&inst, |s| resolve(s, &start, &[true, false], unlimited())).expect("client 1 placed");
+        let out = with_shape(&inst, |s| resolve(s, &start, &[true, false], unlimited()).0).expect("client 1 placed");
         let w = folded(&inst);
         assert_eq!(value(&inst, &out).expect("within the caps"), w[0] + w[4] + w[1]);
+    }
+
+    #[test]
+    fn grows_over_shared_dwellings_first_then_shared_clients() {
+        // Groups 0 and 1 share dwelling 1; groups 0 and 2 share client 0; group 3 shares
+        // nothing with anyone. Each group has two edges.
+        let inst: Instance = (
+            4,
+            5,
+            vec![
+                (0, 0, 1, Some(0)),
+                (0, 3, 1, Some(2)),
+                (1, 1, 1, Some(0)),
+                (2, 1, 1, Some(1)),
+                (2, 2, 1, Some(1)),
+                (3, 3, 1, Some(2)),
+                (3, 4, 1, None),
+            ],
+            vec![1, 1, 1, 1],
+            vec![0, 0, 0, 0],
+        );
+        let grown = |seed: usize, size: usize| {
+            with_shape(&inst, |s| {
+                let mut groups_of_right = vec![Vec::new(); s.n_right];
+                for (e, g) in s.group_of.iter().enumerate() {
+                    if let Some(g) = *g {
+                        groups_of_right[s.edges[e].1].push(g);
+                    }
+                }
+                neighbourhood(s, seed, &groups_of_right, size)
+            })
+        };
+        assert_eq!(grown(0, 2), vec![true, false, false, false], "the seed alone fills the size");
+        assert_eq!(grown(0, 4), vec![true, true, false, false], "a shared dwelling before a shared client");
+        assert_eq!(grown(0, 100), vec![true, true, true, false], "then the client's other group; never an unconnected one");
+        assert_eq!(grown(1, 100), vec![true, true, true, false], "reached through group 0");
+        // The seed is taken even when it alone is larger than the size.
+        assert_eq!(grown(2, 1), vec![false, false, true, false]);
     }
 
     #[test]
