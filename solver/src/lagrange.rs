@@ -104,7 +104,7 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
         // first, with all of their time but what the last stage's steps took (between a
         // fifth and half of it): their tiers above are where they are, and a stage's
         // steps cannot take less than a polish and one assignment (on the city round
-        // ~200 ms, more than a fixed fifth of a stage). Only with tiers: the folded LP
+        // ~200 ms, more than a fixed fifth of a stage). Only with tiers: the folded model
         // that solves the neighbourhoods counts the matches first.
         if p.tiered && stage > 0 {
             let reserve = steps_took.min(share / 2).max(share.mul_f64(MIN_STEPS));

@@ -128,8 +128,9 @@ pub struct Limits {
     pub iterations: usize,
     /// Wall-clock budget for the search, in milliseconds.
     pub time_limit_ms: u64,
-    /// Certify with the LP relaxation (pure-Rust simplex; folded, then stage-wise) up to
-    /// this many edges; above it the LP takes longer than branching.
+    /// Certify with the LP relaxation (pure-Rust simplex; the folded model with its branch
+    /// and bound, then stage-wise) up to this many edges; above it the LP takes longer
+    /// than the Lagrangian.
     pub lp_certificate_max_edges: usize,
     /// The solver; [`Backend::Native`] unless asked.
     pub backend: Backend,
@@ -380,9 +381,10 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         }
         load.iter().zip(&c.caps).all(|(l, cap)| l <= cap).then_some((m.value, chosen))
     };
-    // Small enough: the LP. First all stages folded into one objective; when its optimum
-    // is integral, that is the optimum, proven. Else stage by stage: the floors of the
-    // stages above cut the polytope, and the last stage is often integral then. Without
+    // Small enough: the LP. First all stages folded into one objective, branching where
+    // its LP is fractional; when that proves its optimum in time, that is the optimum.
+    // Else stage by stage: the floors of the stages above cut the polytope, and the last
+    // stage is often integral then. Without
     // groups the assignment is exact already; the LP would add nothing.
     if uncapped.is_none() && limits.lp_certificate_max_edges >= c.edges.len() && !c.edges.is_empty() && !c.caps.is_empty() {
         let folded = if objective == Objective::Tiered {
