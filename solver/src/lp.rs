@@ -271,6 +271,7 @@ fn solve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::unlimited;
 
     /// Two clients of tier 0, two dwellings, all four pairs; the "straight" pairs form one
     /// group and the "crossed" pairs another, each with cap 1.
@@ -291,11 +292,6 @@ mod tests {
         let edges = vec![(0, 0, 1, 0), (1, 1, 500, 1), (1, 2, 1, 1)];
         let chosen = folded_optimum(2, 3, &edges, &[(vec![0, 1], 1)], 2, unlimited()).expect("integral");
         assert_eq!(chosen, vec![0, 2]);
-    }
-
-    /// As long as it takes.
-    fn unlimited() -> Budget {
-        Budget { until: std::time::Instant::now() + std::time::Duration::from_secs(600), nodes: u64::MAX }
     }
 
     #[test]

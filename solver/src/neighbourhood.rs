@@ -1,11 +1,11 @@
 //! Large-neighbourhood search: the incumbent is re-optimised exactly, a few groups at a
 //! time. A neighbourhood is a handful of groups that share right nodes or clients, with
-//! every client and dwelling their edges reach; the incumbent's matches outside it stay as they are
-//! and leave each group the room they do not take. What is left is a region-sized
+//! every client and dwelling their edges reach; the incumbent's matches outside it stay
+//! as they are and leave each group the room they do not take. What is left is a small
 //! matching, and the folded model ([`crate::lp::folded_optimum`]) solves that exactly in
-//! tens of milliseconds when its LP is integral, and with a few branch-and-bound nodes
-//! when it is not. The incumbent's own matches inside the
-//! neighbourhood are one of its solutions, so a neighbourhood never makes it worse.
+//! about ten milliseconds when its LP is integral, and with a few branch-and-bound nodes
+//! when it is not. The incumbent's own matches inside the neighbourhood are one of its
+//! solutions, so a neighbourhood never makes it worse.
 //!
 //! Why: the Lagrangian's repairs move one path or one dwelling at a time; what they miss
 //! at city size are exchanges over several full groups at once (room made in one group
@@ -233,6 +233,7 @@ fn resolve(s: &Shape<'_>, current: &[usize], inside: &[bool], budget: Budget) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::unlimited;
     use proptest::prelude::*;
 
     /// (n_left, n_right, edges (left, right, weight, group), caps, tier per left)
@@ -307,11 +308,6 @@ mod tests {
         let far = Instant::now() + std::time::Duration::from_secs(60);
         let (out, _) = with_shape(inst, |s| improve(s, start, 0, far));
         value(inst, &out)
-    }
-
-    /// A branch and bound that runs until it proves the optimum.
-    fn unlimited() -> Budget {
-        Budget { until: Instant::now() + std::time::Duration::from_secs(600), nodes: u64::MAX }
     }
 
     /// A feasible start: the edges in order, where both nodes are free and the group has

@@ -3,6 +3,11 @@
 
 use proptest::prelude::*;
 
+/// A branch-and-bound budget that lets the folded model prove its optimum.
+pub(crate) fn unlimited() -> crate::lp::Budget {
+    crate::lp::Budget { until: std::time::Instant::now() + std::time::Duration::from_secs(600), nodes: u64::MAX }
+}
+
 /// An edge of a test instance: (left, right, weight, group).
 pub(crate) type TestEdge = (usize, usize, i64, Option<usize>);
 
