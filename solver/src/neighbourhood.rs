@@ -35,7 +35,7 @@ pub(crate) struct Shape<'a> {
 /// The sub-problem's size a neighbourhood aims at, in edges: the folded LP solves it in
 /// about 10 ms. Measured over 1,000-4,500: at 1,000 the national round ends at
 /// 4,485-4,486 of tier 0 (4,480 at 600, 4,477 at 2,500), the city round at 90-91 of tier
-/// 1 (91-92 at 1,500).
+/// 1 (90-92 at 1,500).
 const TARGET: f64 = 1_000.0;
 
 /// A neighbourhood's size in its groups' edges at first. How many of those make it into

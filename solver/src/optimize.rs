@@ -384,8 +384,8 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     // Small enough: the LP. First all stages folded into one objective, branching where
     // its LP is fractional; when that proves its optimum in time, that is the optimum.
     // Else stage by stage: the floors of the stages above cut the polytope, and the last
-    // stage is often integral then. Without
-    // groups the assignment is exact already; the LP would add nothing.
+    // stage is often integral then. Without groups the assignment is exact already; the
+    // LP would add nothing.
     if uncapped.is_none() && limits.lp_certificate_max_edges >= c.edges.len() && !c.edges.is_empty() && !c.caps.is_empty() {
         let folded = if objective == Objective::Tiered {
             let (edges, groups) = lp_model(&c);

@@ -12,6 +12,7 @@ use crate::store::{audit, municipalities, organisations, Conn};
 /// Where the dwelling lies, checked against the register: the coordinates must be in
 /// the Netherlands; without a municipality the coordinates decide it; either way it must
 /// belong to the caller's region.
+///
 /// The row to store, or the fields that break a rule (`Error::Invalid`). A database that
 /// fails on the lookups is not the caller's mistake: its error goes up as it is (a 503
 /// when the database is away, not a 422 naming the municipality).
