@@ -27,6 +27,7 @@
 pub(crate) mod allocate;
 mod assignment;
 mod augment;
+mod gated;
 pub mod generate;
 mod lagrange;
 mod lp;

@@ -143,20 +143,33 @@ struct Sub {
     kept: Vec<usize>,
     /// The folded value of the matches it frees.
     before: i128,
+    /// Per sub-problem group, the group it is.
+    group_ids: Vec<usize>,
 }
 
 /// The sub-problem of the groups `inside` around the matching `current`.
-fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool]) -> Sub {
+///
+/// With `ungrouped`, also the ungrouped right nodes of the groups' clients: those they
+/// hold (the holder is freed with it) and those nobody holds.
+fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool], ungrouped: bool) -> Sub {
     // Free: the groups' dwellings, whoever holds one of them now, and the clients with
     // an edge into them who hold nothing. A client matched elsewhere keeps its match:
     // freeing it would free its dwelling too, and the sub-problem would grow by a whole
     // municipality for each such client.
     let mut free_left = vec![false; s.n_left];
     let mut free_right = vec![false; s.n_right];
+    let mut wants_inside = vec![false; s.n_left];
     for (e, g) in s.group_of.iter().enumerate() {
         if g.is_some_and(|g| inside[g]) {
             free_right[s.edges[e].1] = true;
+            wants_inside[s.edges[e].0] = true;
         }
+    }
+    let mut held = vec![false; s.n_right];
+    for &e in current {
+        let (l, r, _) = s.edges[e];
+        held[r] = true;
+        free_right[r] |= ungrouped && s.group_of[e].is_none() && wants_inside[l];
     }
     let mut matched = vec![false; s.n_left];
     let mut load = s.caps.to_vec();
@@ -180,11 +193,17 @@ fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool]) -> Sub {
             free_left[s.edges[e].0] = true;
         }
     }
+    if ungrouped {
+        for (e, &(l, r, _)) in s.edges.iter().enumerate() {
+            free_right[r] |= free_left[l] && !held[r] && s.group_of[e].is_none();
+        }
+    }
     // Every edge between free nodes, each group with the room it has.
     let mut local_of_left = vec![usize::MAX; s.n_left];
     let mut local_of_right = vec![usize::MAX; s.n_right];
     let mut local_group = vec![usize::MAX; s.caps.len()];
-    let mut sub = Sub { n_left: 0, n_right: 0, edges: Vec::new(), groups: Vec::new(), global: Vec::new(), kept, before };
+    let mut sub =
+        Sub { n_left: 0, n_right: 0, edges: Vec::new(), groups: Vec::new(), global: Vec::new(), kept, before, group_ids: Vec::new() };
     for l in (0..s.n_left).filter(|&l| free_left[l]) {
         for &(r, e) in &s.adj[l] {
             if !free_right[r] || s.group_of[e].is_some_and(|g| load[g] <= 0) {
@@ -202,6 +221,7 @@ fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool]) -> Sub {
                 if local_group[g] == usize::MAX {
                     local_group[g] = sub.groups.len();
                     sub.groups.push((Vec::new(), load[g]));
+                    sub.group_ids.push(g);
                 }
                 sub.groups[local_group[g]].0.push(sub.edges.len());
             }
@@ -216,7 +236,7 @@ fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool]) -> Sub {
 /// `None` when it is no better, or when the folded model's branch and bound does not
 /// prove its optimum within `budget`. Also the sub-problem's size in edges.
 fn resolve(s: &Shape<'_>, current: &[usize], inside: &[bool], budget: Budget) -> (Option<Vec<usize>>, usize) {
-    let sub = sub_problem(s, current, inside);
+    let sub = sub_problem(s, current, inside, false);
     let size = sub.edges.len();
     let Some(chosen) = folded_optimum(sub.n_left, sub.n_right, &sub.edges, &sub.groups, s.n_tiers, budget) else {
         return (None, size);
@@ -228,6 +248,145 @@ fn resolve(s: &Shape<'_>, current: &[usize], inside: &[bool], budget: Budget) ->
     let mut out = sub.kept;
     out.extend(chosen.iter().map(|&k| sub.global[k]));
     (Some(out), size)
+}
+
+/// The side of a sub-problem whose nodes each keep the edges of one group only, so that
+/// the groups become gates on that side (`gated.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Left,
+    Right,
+}
+
+/// Per group, the number of its component: groups connected over shared right nodes
+/// (`Side::Left`: one corporation's contingents, which each client reaches through its
+/// own municipality's only) or over shared clients (`Side::Right`: one municipality's
+/// contingents, each dwelling reached through one of them only by that municipality's
+/// clients).
+fn components(s: &Shape<'_>, side: Side) -> Vec<usize> {
+    let n = s.caps.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut g: usize) -> usize {
+        while parent[g] != g {
+            parent[g] = parent[parent[g]];
+            g = parent[g];
+        }
+        g
+    }
+    let mut first_at = match side {
+        Side::Left => vec![usize::MAX; s.n_right],
+        Side::Right => vec![usize::MAX; s.n_left],
+    };
+    for (e, g) in s.group_of.iter().enumerate() {
+        let Some(g) = *g else { continue };
+        let node = match side {
+            Side::Left => s.edges[e].1,
+            Side::Right => s.edges[e].0,
+        };
+        if first_at[node] == usize::MAX {
+            first_at[node] = g;
+        } else {
+            let (a, b) = (root(&mut parent, first_at[node]), root(&mut parent, g));
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    (0..n).map(|g| root(&mut parent, g)).collect()
+}
+
+/// The best matching that keeps every match of `current` outside the groups `inside`,
+/// where each node on `side` keeps the edges of one group only (the group of its match,
+/// else the one it has most edges in): then the sub-problem is a flow, solved exactly
+/// (`gated.rs`). `None` when it is no better.
+fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side) -> Option<Vec<usize>> {
+    // A municipality's clients may move to omklap dwellings (ungrouped), which makes
+    // room in its contingents; in a corporation's neighbourhood they would only keep
+    // their own.
+    let sub = sub_problem(s, current, inside, side == Side::Right);
+    let mut held = vec![false; s.edges.len()];
+    current.iter().for_each(|&e| held[e] = true);
+    let node = |k: usize| match side {
+        Side::Left => sub.edges[k].0,
+        Side::Right => sub.edges[k].1,
+    };
+    let n_nodes = match side {
+        Side::Left => sub.n_left,
+        Side::Right => sub.n_right,
+    };
+    let group = |k: usize| s.group_of[sub.global[k]];
+    // Per node, its edges' groups with their counts, the held one first.
+    let mut order: Vec<usize> = (0..sub.edges.len()).collect();
+    order.sort_unstable_by_key(|&k| (node(k), group(k)));
+    let mut keep: Vec<Option<(bool, usize, Option<usize>)>> = vec![None; n_nodes];
+    let mut i = 0;
+    while i < order.len() {
+        let (v, g) = (node(order[i]), group(order[i]));
+        let run = order[i..].iter().take_while(|&&k| node(k) == v && group(k) == g).count();
+        let is_held = order[i..i + run].iter().any(|&k| held[sub.global[k]]);
+        // The held group wins, then the most edges, then the lowest group.
+        let candidate = (is_held, run, g);
+        let better = keep[v].is_none_or(|(h, n, kg)| (is_held, run, std::cmp::Reverse(g)) > (h, n, std::cmp::Reverse(kg)));
+        if better {
+            keep[v] = Some(candidate);
+        }
+        i += run;
+    }
+    let gate_of_group: std::collections::HashMap<usize, usize> = sub.group_ids.iter().enumerate().map(|(k, &g)| (g, k)).collect();
+    let caps: Vec<i64> = sub.groups.iter().map(|(_, room)| *room).collect();
+    let gate_of_node: Vec<Option<usize>> = keep.iter().map(|k| k.and_then(|(_, _, g)| g).map(|g| gate_of_group[&g])).collect();
+    let kept: Vec<usize> = (0..sub.edges.len()).filter(|&k| keep[node(k)].is_some_and(|(_, _, g)| g == group(k))).collect();
+    let pairs: Vec<(usize, usize)> = kept
+        .iter()
+        .map(|&k| match side {
+            Side::Left => (sub.edges[k].0, sub.edges[k].1),
+            Side::Right => (sub.edges[k].1, sub.edges[k].0),
+        })
+        .collect();
+    let weight: Vec<i128> = kept.iter().map(|&k| s.folded[sub.global[k]]).collect();
+    let (n_left, n_right) = match side {
+        Side::Left => (sub.n_left, sub.n_right),
+        Side::Right => (sub.n_right, sub.n_left),
+    };
+    let chosen = crate::gated::best(&crate::gated::Gated {
+        n_left,
+        n_right,
+        edges: &pairs,
+        weight: &weight,
+        gate_of_left: &gate_of_node,
+        caps: &caps,
+    });
+    let after: i128 = chosen.iter().map(|&j| weight[j]).sum();
+    if after <= sub.before {
+        return None;
+    }
+    let mut out = sub.kept;
+    out.extend(chosen.iter().map(|&j| sub.global[kept[j]]));
+    Some(out)
+}
+
+/// Re-solves the incumbent over every component of groups (see [`components`]), both
+/// kinds in turn, until a whole sweep finds nothing or `until`.
+pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant) -> Vec<usize> {
+    let mut current = matching.to_vec();
+    let mut neighbourhoods: Vec<(Side, Vec<bool>)> = Vec::new();
+    for side in [Side::Left, Side::Right] {
+        let component = components(s, side);
+        let mut roots = component.clone();
+        roots.sort_unstable();
+        roots.dedup();
+        neighbourhoods.extend(roots.into_iter().map(|root| (side, component.iter().map(|&c| c == root).collect())));
+    }
+    let (mut since_gain, mut k) = (0, 0);
+    while since_gain < neighbourhoods.len() && Instant::now() < until {
+        let (side, inside) = &neighbourhoods[k % neighbourhoods.len()];
+        since_gain += 1;
+        if let Some(better) = resolve_gated(s, &current, inside, *side) {
+            current = better;
+            since_gain = 0;
+        }
+        k += 1;
+    }
+    current.sort_unstable();
+    current
 }
 
 #[cfg(test)]
@@ -316,8 +475,68 @@ mod tests {
         crate::testing::greedy(inst.0, inst.1, &inst.2, &inst.3, 0..inst.2.len())
     }
 
+    /// As [`instance`], shaped like a round: each left node has a municipality, each
+    /// right node a corporation (or none: an omklap dwelling, ungrouped), and an edge's
+    /// group is its left node's municipality × its right node's corporation.
+    fn round_like(municipalities: usize, corporations: usize) -> impl Strategy<Value = Instance> {
+        (
+            instance(),
+            proptest::collection::vec(0..municipalities, 7),
+            proptest::collection::vec(proptest::option::weighted(0.8, 0..corporations), 7),
+        )
+            .prop_flat_map(move |((l, r, mut edges, _, tiers), municipality, corporation)| {
+                for e in &mut edges {
+                    e.3 = corporation[e.1].map(|k| municipality[e.0] * corporations + k);
+                }
+                let caps = proptest::collection::vec(0i64..3, municipalities * corporations);
+                (Just((l, r, edges, tiers)), caps).prop_map(|((l, r, edges, tiers), caps)| (l, r, edges, caps, tiers))
+            })
+    }
+
+    /// Runs the flow-shaped search from `start`; returns the value of what it found.
+    fn search_gated(inst: &Instance, start: &[usize]) -> Result<i128, TestCaseError> {
+        let far = Instant::now() + std::time::Duration::from_secs(60);
+        let out = with_shape(inst, |s| improve_gated(s, start, far));
+        value(inst, &out)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// The flow-shaped neighbourhoods, on any groups: never worse, always feasible
+        /// (where a node's edges span several groups, it keeps one group's).
+        #[test]
+        fn gated_never_worse(inst in instance()) {
+            let start = greedy(&inst);
+            let before = value(&inst, &start)?;
+            let after = search_gated(&inst, &start)?;
+            prop_assert!(after >= before);
+            prop_assert!(after <= brute(&inst, &folded(&inst)));
+        }
+
+        /// One corporation's contingents, without omklap dwellings: every client reaches
+        /// the dwellings through its own municipality's contingent only, so from nothing
+        /// the corporation's neighbourhood is the whole problem and its flow the optimum.
+        #[test]
+        fn one_corporation_is_solved_exactly(inst in round_like(3, 1)) {
+            prop_assume!(inst.2.iter().all(|e| e.3.is_some()));
+            prop_assert_eq!(search_gated(&inst, &[])?, brute(&inst, &folded(&inst)));
+        }
+
+        /// One municipality's contingents and omklap dwellings: every dwelling is reached
+        /// through one contingent or none, so from nothing the municipality's
+        /// neighbourhood is the whole problem and its flow the optimum — where it is one:
+        /// every client has a contingent to want, and they share clients.
+        #[test]
+        fn one_municipality_is_solved_exactly(inst in round_like(1, 3)) {
+            prop_assume!(inst.2.iter().all(|e| inst.2.iter().any(|f| f.0 == e.0 && f.3.is_some())));
+            let roots: std::collections::BTreeSet<usize> = with_shape(&inst, |s| {
+                let component = components(s, Side::Right);
+                inst.2.iter().filter_map(|e| e.3).map(|g| component[g]).collect()
+            });
+            prop_assume!(roots.len() <= 1);
+            prop_assert_eq!(search_gated(&inst, &[])?, brute(&inst, &folded(&inst)));
+        }
 
         /// Never worse, always feasible.
         #[test]

@@ -1,0 +1,214 @@
+//! Maximum-weight matching where left nodes may sit behind a gate: a cap on how many of
+//! the gate's left nodes are matched. That is a min-cost flow (source → gate → left →
+//! right → sink), solved exactly by successive shortest paths with potentials
+//! (Dijkstra), in integer arithmetic.
+//!
+//! Why: a neighbourhood in which every client reaches the free dwellings through one
+//! group only (one corporation's contingents: a client reaches that corporation through
+//! its own municipality's contingent) is this problem, and so, with the sides swapped,
+//! is one in which every dwelling is reached through one group only. A flow solves
+//! either exactly in milliseconds where the LP takes a second.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// The problem: edges (left, right) with their weights; per left node its gate, if any,
+/// and per gate its cap.
+pub(crate) struct Gated<'a> {
+    pub n_left: usize,
+    pub n_right: usize,
+    pub edges: &'a [(usize, usize)],
+    pub weight: &'a [i128],
+    pub gate_of_left: &'a [Option<usize>],
+    pub caps: &'a [i64],
+}
+
+/// A residual network: arc `a` and its reverse `a ^ 1`.
+struct Network {
+    head: Vec<usize>,
+    cap: Vec<i64>,
+    cost: Vec<i128>,
+    out: Vec<Vec<usize>>,
+}
+
+impl Network {
+    fn arc(&mut self, from: usize, to: usize, cap: i64, cost: i128) -> usize {
+        let a = self.head.len();
+        self.head.extend([to, from]);
+        self.cap.extend([cap, 0]);
+        self.cost.extend([cost, -cost]);
+        self.out[from].push(a);
+        self.out[to].push(a + 1);
+        a
+    }
+}
+
+/// The edges of a maximum-weight matching within the gates' caps, in index order. Edges
+/// of weight zero or less are never chosen; ties break by index, so the result is
+/// deterministic.
+pub(crate) fn best(p: &Gated<'_>) -> Vec<usize> {
+    const SOURCE: usize = 0;
+    const SINK: usize = 1;
+    let gate = |g: usize| 2 + g;
+    let left = |l: usize| 2 + p.caps.len() + l;
+    let right = |r: usize| 2 + p.caps.len() + p.n_left + r;
+    let n = 2 + p.caps.len() + p.n_left + p.n_right;
+    let mut net = Network { head: Vec::new(), cap: Vec::new(), cost: Vec::new(), out: vec![Vec::new(); n] };
+    for (g, &c) in p.caps.iter().enumerate() {
+        net.arc(SOURCE, gate(g), c.max(0), 0);
+    }
+    let kept = worth_keeping(p);
+    let mut has_edges = vec![false; p.n_left];
+    kept.iter().for_each(|&e| has_edges[p.edges[e].0] = true);
+    for (l, g) in p.gate_of_left.iter().enumerate() {
+        if has_edges[l] {
+            net.arc(g.map_or(SOURCE, gate), left(l), 1, 0);
+        }
+    }
+    let mut arc_of_edge = vec![usize::MAX; p.edges.len()];
+    // Potentials that make every arc's reduced cost non-negative: only the edges cost
+    // anything (their negated weight), so a right node's potential is its cheapest
+    // edge's cost and the sink's the cheapest of those.
+    let mut potential = vec![0i128; n];
+    for e in kept {
+        let (l, r) = p.edges[e];
+        arc_of_edge[e] = net.arc(left(l), right(r), 1, -p.weight[e]);
+        potential[right(r)] = potential[right(r)].min(-p.weight[e]);
+    }
+    for r in 0..p.n_right {
+        net.arc(right(r), SINK, 1, 0);
+        potential[SINK] = potential[SINK].min(potential[right(r)]);
+    }
+    let mut dist = vec![i128::MAX; n];
+    let mut pred = vec![usize::MAX; n];
+    let mut heap = BinaryHeap::new();
+    loop {
+        dist.fill(i128::MAX);
+        dist[SOURCE] = 0;
+        heap.push(Reverse((0i128, SOURCE)));
+        while let Some(Reverse((d, v))) = heap.pop() {
+            if d > dist[v] {
+                continue;
+            }
+            if v == SINK {
+                break;
+            }
+            for &a in &net.out[v] {
+                let w = net.head[a];
+                if net.cap[a] <= 0 {
+                    continue;
+                }
+                let nd = d + net.cost[a] + potential[v] - potential[w];
+                if nd < dist[w] {
+                    dist[w] = nd;
+                    pred[w] = a;
+                    heap.push(Reverse((nd, w)));
+                }
+            }
+        }
+        heap.clear();
+        let to_sink = dist[SINK];
+        // The path's true cost; a path that costs nothing or more adds no weight (and
+        // later ones cost at least as much: successive shortest paths are convex).
+        if to_sink == i128::MAX || to_sink + potential[SINK] - potential[SOURCE] >= 0 {
+            break;
+        }
+        for (pi, d) in potential.iter_mut().zip(&dist) {
+            *pi += (*d).min(to_sink);
+        }
+        let mut v = SINK;
+        while v != SOURCE {
+            let a = pred[v];
+            net.cap[a] -= 1;
+            net.cap[a ^ 1] += 1;
+            v = net.head[a ^ 1];
+        }
+    }
+    (0..p.edges.len()).filter(|&e| arc_of_edge[e] != usize::MAX && net.cap[arc_of_edge[e]] == 0).collect()
+}
+
+/// The edges some optimum uses, at most: of a right node's edges from one gate's left
+/// nodes, only the gate's cap best (by weight, then index) — were a worse one used, one
+/// of the better left nodes would be unmatched (no more than the cap are matched) and
+/// could take its place within the same gate; of its edges from ungated left nodes, only
+/// as many as there are right nodes. Nationally a corporation's free dwellings are
+/// wanted by thousands of unmatched clients behind gates with room for a few each.
+fn worth_keeping(p: &Gated<'_>) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..p.edges.len()).filter(|&e| p.weight[e] > 0).collect();
+    let class = |e: usize| (p.edges[e].1, p.gate_of_left[p.edges[e].0]);
+    order.sort_unstable_by_key(|&e| (class(e), Reverse(p.weight[e]), e));
+    let mut keep = Vec::with_capacity(order.len());
+    let mut taken = 0;
+    for (k, &e) in order.iter().enumerate() {
+        taken = if k > 0 && class(order[k - 1]) == class(e) { taken + 1 } else { 0 };
+        let limit = p.gate_of_left[p.edges[e].0].map_or(p.n_right as i64, |g| p.caps[g].min(p.n_right as i64));
+        if (taken as i64) < limit {
+            keep.push(e);
+        }
+    }
+    keep.sort_unstable();
+    keep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// (n_left, n_right, edges (left, right, weight), gate per left, caps)
+    type Instance = (usize, usize, Vec<(usize, usize, i64)>, Vec<Option<usize>>, Vec<i64>);
+
+    fn instance() -> impl Strategy<Value = Instance> {
+        (1usize..7, 1usize..7, 1usize..4).prop_flat_map(|(n_left, n_right, n_gates)| {
+            let edges = proptest::collection::vec((0..n_left, 0..n_right, -5i64..40), 0..24);
+            let gates = proptest::collection::vec(proptest::option::weighted(0.7, 0..n_gates), n_left);
+            let caps = proptest::collection::vec(0i64..3, n_gates);
+            (Just(n_left), Just(n_right), edges, gates, caps).prop_map(|(l, r, mut edges, gates, caps)| {
+                edges.sort_by_key(|e| (e.0, e.1));
+                edges.dedup_by_key(|e| (e.0, e.1));
+                (l, r, edges, gates, caps)
+            })
+        })
+    }
+
+    fn solve(inst: &Instance) -> Vec<usize> {
+        let (n_left, n_right, edges, gates, caps) = inst;
+        let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.0, e.1)).collect();
+        let weight: Vec<i128> = edges.iter().map(|e| i128::from(e.2)).collect();
+        best(&Gated { n_left: *n_left, n_right: *n_right, edges: &pairs, weight: &weight, gate_of_left: gates, caps })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// A gate is a group whose edges are all its left nodes' edges: the flow's
+        /// matching keeps every cap and equals the brute-force optimum.
+        #[test]
+        fn is_the_optimum_within_the_gates(inst in instance()) {
+            let (n_left, n_right, edges, gates, caps) = &inst;
+            let grouped: Vec<crate::testing::TestEdge> = edges.iter().map(|e| (e.0, e.1, e.2, gates[e.0])).collect();
+            let chosen = solve(&inst);
+            crate::testing::within_caps(*n_left, *n_right, &grouped, caps, &chosen)?;
+            let value: i64 = chosen.iter().map(|&e| edges[e].2).sum();
+            let best = crate::testing::brute(*n_left, *n_right, &grouped, caps, &|k| i128::from(edges[k].2));
+            prop_assert_eq!(i128::from(value), best);
+        }
+    }
+
+    /// Three left nodes behind a gate of cap 1 and one free left node: the gate lets the
+    /// best of its three through, and the free one takes the dwelling the gate leaves.
+    #[test]
+    fn a_gate_lets_only_its_cap_through() {
+        let edges = [(0, 0), (1, 1), (2, 2), (3, 0), (3, 1)];
+        let weight = [10, 30, 20, 9, 8];
+        let chosen = best(&Gated {
+            n_left: 4,
+            n_right: 3,
+            edges: &edges,
+            weight: &weight,
+            gate_of_left: &[Some(0), Some(0), Some(0), None],
+            caps: &[1],
+        });
+        assert_eq!(chosen, vec![1, 3]);
+    }
+}
