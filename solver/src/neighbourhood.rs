@@ -12,6 +12,8 @@
 //! so a client of another can move), which an exact solve over those groups finds.
 
 use crate::lp::{folded_optimum, Budget, LpEdge, LpGroup};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -296,8 +298,9 @@ fn components(s: &Shape<'_>, side: Side) -> Vec<usize> {
 /// The best matching that keeps every match of `current` outside the groups `inside`,
 /// where each node on `side` keeps the edges of one group only (the group of its match,
 /// else the one it has most edges in): then the sub-problem is a flow, solved exactly
-/// (`gated.rs`). `None` when it is no better.
-fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side) -> Option<Vec<usize>> {
+/// (`gated.rs`), and whether it gains. `None` when it is no better; with `jitter`, ties
+/// are broken at random and `None` only when it is worse.
+fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side, jitter: Option<&mut StdRng>) -> Option<(Vec<usize>, bool)> {
     // A municipality's clients may move to omklap dwellings (ungrouped), which makes
     // room in its contingents; in a corporation's neighbourhood they would only keep
     // their own.
@@ -341,7 +344,12 @@ fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side) 
             Side::Right => (sub.edges[k].1, sub.edges[k].0),
         })
         .collect();
-    let weight: Vec<i128> = kept.iter().map(|&k| s.folded[sub.global[k]]).collect();
+    let exact: Vec<i128> = kept.iter().map(|&k| s.folded[sub.global[k]]).collect();
+    let sideways = jitter.is_some();
+    let weight: Vec<i128> = match jitter {
+        Some(rng) => exact.iter().map(|&w| if w > 0 { w + rng.random_range(0..JITTER) } else { w }).collect(),
+        None => exact.clone(),
+    };
     let (n_left, n_right) = match side {
         Side::Left => (sub.n_left, sub.n_right),
         Side::Right => (sub.n_right, sub.n_left),
@@ -354,18 +362,30 @@ fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side) 
         gate_of_left: &gate_of_node,
         caps: &caps,
     });
-    let after: i128 = chosen.iter().map(|&j| weight[j]).sum();
-    if after <= sub.before {
+    let after: i128 = chosen.iter().map(|&j| exact[j]).sum();
+    if after < sub.before || (after == sub.before && !sideways) {
         return None;
     }
     let mut out = sub.kept;
     out.extend(chosen.iter().map(|&j| sub.global[kept[j]]));
-    Some(out)
+    Some((out, after > sub.before))
 }
+
+/// Below one unit of the weights a walk is given: its random tie-breaks.
+pub(crate) const JITTER: i128 = 1 << 20;
+
+/// Sweeps without a gain after which a walk gives up.
+const WALK_SWEEPS: usize = 20;
 
 /// Re-solves the incumbent over every component of groups (see [`components`]), both
 /// kinds in turn, until a whole sweep finds nothing or `until`.
-pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant) -> Vec<usize> {
+///
+/// With `walk` (a seed), a random walk instead, until `until`: each solve's ties are
+/// broken at random (up to [`JITTER`] on each edge) and a solve that is only as good is
+/// kept too, so the incumbent moves over its plateau — on a stage's counts alone, a
+/// plateau is wide — until a way up opens.
+pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant, walk: Option<u64>) -> Vec<usize> {
+    let mut rng = walk.map(StdRng::seed_from_u64);
     let mut current = matching.to_vec();
     let mut neighbourhoods: Vec<(Side, Vec<bool>)> = Vec::new();
     for side in [Side::Left, Side::Right] {
@@ -375,13 +395,18 @@ pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant) -
         roots.dedup();
         neighbourhoods.extend(roots.into_iter().map(|root| (side, component.iter().map(|&c| c == root).collect())));
     }
+    // A walk gives up after this many sweeps without a gain (a small problem's plateau
+    // is soon crossed), an exact search after one.
+    let sweeps = if walk.is_some() { WALK_SWEEPS } else { 1 };
     let (mut since_gain, mut k) = (0, 0);
-    while since_gain < neighbourhoods.len() && Instant::now() < until {
+    while since_gain < sweeps * neighbourhoods.len() && Instant::now() < until {
         let (side, inside) = &neighbourhoods[k % neighbourhoods.len()];
         since_gain += 1;
-        if let Some(better) = resolve_gated(s, &current, inside, *side) {
-            current = better;
-            since_gain = 0;
+        if let Some((next, gained)) = resolve_gated(s, &current, inside, *side, rng.as_mut()) {
+            current = next;
+            if gained {
+                since_gain = 0;
+            }
         }
         k += 1;
     }
@@ -496,7 +521,7 @@ mod tests {
     /// Runs the flow-shaped search from `start`; returns the value of what it found.
     fn search_gated(inst: &Instance, start: &[usize]) -> Result<i128, TestCaseError> {
         let far = Instant::now() + std::time::Duration::from_secs(60);
-        let out = with_shape(inst, |s| improve_gated(s, start, far));
+        let out = with_shape(inst, |s| improve_gated(s, start, far, None));
         value(inst, &out)
     }
 
@@ -512,6 +537,16 @@ mod tests {
             let after = search_gated(&inst, &start)?;
             prop_assert!(after >= before);
             prop_assert!(after <= brute(&inst, &folded(&inst)));
+        }
+
+        /// A walk keeps every cap and never loses value, only moves sideways.
+        #[test]
+        fn a_walk_never_loses(inst in instance(), seed in 0u64..1000) {
+            let start = greedy(&inst);
+            let before = value(&inst, &start)?;
+            let far = Instant::now() + std::time::Duration::from_secs(60);
+            let out = with_shape(&inst, |s| improve_gated(s, &start, far, Some(seed)));
+            prop_assert!(value(&inst, &out)? >= before);
         }
 
         /// One corporation's contingents, without omklap dwellings: every client reaches
@@ -564,6 +599,18 @@ mod tests {
             }
         }
     }
+    /// Two equally good dwellings: the exact search stays where it is, a walk moves
+    /// between them (which one it ends at depends on its seed).
+    #[test]
+    fn a_walk_moves_sideways_where_the_exact_search_stays() {
+        let inst: Instance = (1, 2, vec![(0, 0, 10, Some(0)), (0, 1, 10, Some(0))], vec![1], vec![0]);
+        let far = Instant::now() + std::time::Duration::from_secs(60);
+        assert_eq!(with_shape(&inst, |s| improve_gated(s, &[0], far, None)), vec![0]);
+        let ends: std::collections::BTreeSet<Vec<usize>> =
+            (0..20).map(|seed| with_shape(&inst, |s| improve_gated(s, &[0], far, Some(seed)))).collect();
+        assert_eq!(ends.into_iter().collect::<Vec<_>>(), vec![vec![0], vec![1]]);
+    }
+
     #[test]
     fn leaves_a_group_only_the_room_its_kept_matches_leave() {
         // Group 0 (inside) holds dwellings 1 and 2; group 1 (outside, cap 1) is full with
