@@ -13,6 +13,7 @@
 
 use crate::lp::{folded_optimum, Budget, LpEdge, LpGroup};
 use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -346,10 +347,18 @@ fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side, 
         .collect();
     let exact: Vec<i128> = kept.iter().map(|&k| s.folded[sub.global[k]]).collect();
     let sideways = jitter.is_some();
+    // A walk also takes the edges in a random order: among the many paths of equal
+    // length that the flow's searches meet, which comes first then varies too.
+    let mut perm: Vec<usize> = (0..pairs.len()).collect();
     let weight: Vec<i128> = match jitter {
-        Some(rng) => exact.iter().map(|&w| if w > 0 { w + rng.random_range(0..JITTER) } else { w }).collect(),
+        Some(rng) => {
+            perm.shuffle(rng);
+            exact.iter().map(|&w| if w > 0 { w + rng.random_range(0..JITTER) } else { w }).collect()
+        }
         None => exact.clone(),
     };
+    let pairs: Vec<(usize, usize)> = perm.iter().map(|&j| pairs[j]).collect();
+    let weight: Vec<i128> = perm.iter().map(|&j| weight[j]).collect();
     let (n_left, n_right) = match side {
         Side::Left => (sub.n_left, sub.n_right),
         Side::Right => (sub.n_right, sub.n_left),
@@ -362,6 +371,7 @@ fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side, 
         gate_of_left: &gate_of_node,
         caps: &caps,
     });
+    let chosen: Vec<usize> = chosen.iter().map(|&j| perm[j]).collect();
     let after: i128 = chosen.iter().map(|&j| exact[j]).sum();
     if after < sub.before || (after == sub.before && !sideways) {
         return None;
@@ -371,8 +381,11 @@ fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side, 
     Some((out, after > sub.before))
 }
 
-/// Below one unit of the weights a walk is given: its random tie-breaks.
-pub(crate) const JITTER: i128 = 1 << 20;
+/// Below one unit of the weights a walk is given: its random tie-breaks, coarse on
+/// purpose. With few distinct weights most shortest paths still tie, and the flow
+/// augments along many of them per search (`gated.rs`): city, 2 s, tier 1 at 105-106
+/// with 4 (and a random edge order), 103-104 with 8, 101-103 with 1,024.
+pub(crate) const JITTER: i128 = 4;
 
 /// Sweeps without a gain after which a walk gives up.
 const WALK_SWEEPS: usize = 20;
@@ -381,8 +394,8 @@ const WALK_SWEEPS: usize = 20;
 /// kinds in turn, until a whole sweep finds nothing or `until`.
 ///
 /// With `walk` (a seed), a random walk instead, until `until`: each solve's ties are
-/// broken at random (up to [`JITTER`] on each edge) and a solve that is only as good is
-/// kept too, so the incumbent moves over its plateau — on a stage's counts alone, a
+/// broken at random (up to [`JITTER`] on each edge, the edges in a random order) and a
+/// solve that is only as good is kept too, so the incumbent moves over its plateau — on a stage's counts alone, a
 /// plateau is wide — until a way up opens.
 pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant, walk: Option<u64>) -> Vec<usize> {
     let mut rng = walk.map(StdRng::seed_from_u64);
