@@ -427,9 +427,9 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         // Branch and bound gets what the certificate leaves, with its own bound over the
         // folded weights (the better of the two counts). The certificate ends a little
         // early: its last parts (a step, a flow, a fill) do not stop mid-way, and on the
-        // city round they ran 30-50 ms past its deadline.
+        // city round they ran 30-60 ms past its deadline.
         let limit = std::time::Duration::from_millis(limits.time_limit_ms);
-        let deadline = started + limit - (limit / 25).min(std::time::Duration::from_millis(100));
+        let deadline = started + limit - (limit / 20).min(std::time::Duration::from_millis(100));
         let cert = crate::lagrange::certify(&problem, deadline);
         lagrange_assignments = cert.assignments;
         lagrange_step = cert.step;
