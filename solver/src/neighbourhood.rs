@@ -162,11 +162,11 @@ fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool], ungrouped: boo
     let mut free_left = vec![false; s.n_left];
     let mut free_right = vec![false; s.n_right];
     let mut wants_inside = vec![false; s.n_left];
-    for (e, g) in s.group_of.iter().enumerate() {
-        if g.is_some_and(|g| inside[g]) {
-            free_right[s.edges[e].1] = true;
-            wants_inside[s.edges[e].0] = true;
-        }
+    // The groups' own edges, not a scan of all: a neighbourhood is a small part.
+    let inside_edges = || (0..s.caps.len()).filter(|&g| inside[g]).flat_map(|g| s.members[g].iter().copied());
+    for e in inside_edges() {
+        free_right[s.edges[e].1] = true;
+        wants_inside[s.edges[e].0] = true;
     }
     let mut held = vec![false; s.n_right];
     for &e in current {
@@ -191,14 +191,16 @@ fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool], ungrouped: boo
             }
         }
     }
-    for (e, g) in s.group_of.iter().enumerate() {
-        if g.is_some_and(|g| inside[g]) && !matched[s.edges[e].0] {
+    for e in inside_edges() {
+        if !matched[s.edges[e].0] {
             free_left[s.edges[e].0] = true;
         }
     }
     if ungrouped {
-        for (e, &(l, r, _)) in s.edges.iter().enumerate() {
-            free_right[r] |= free_left[l] && !held[r] && s.group_of[e].is_none();
+        for l in (0..s.n_left).filter(|&l| free_left[l]) {
+            for &(r, e) in &s.adj[l] {
+                free_right[r] |= !held[r] && s.group_of[e].is_none();
+            }
         }
     }
     // Every edge between free nodes, each group with the room it has.
