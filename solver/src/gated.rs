@@ -26,8 +26,8 @@ pub(crate) struct Gated<'a> {
     pub caps: &'a [i64],
 }
 
-/// The integer type of costs and distances: `i64` where every distance fits (about a
-/// third faster: the heap moves half the bytes), else `i128`.
+/// The integer type of costs and distances: `i64` where every distance fits (the heap
+/// then moves half the bytes), else `i128`.
 trait Cost: Copy + Ord + Add<Output = Self> + Sub<Output = Self> + Neg<Output = Self> {
     const ZERO: Self;
     const MAX: Self;

@@ -72,9 +72,10 @@ const WEIGHT_SCALE: i128 = 1 << 6;
 /// one short of its bound (see [`certify`]).
 const TIER0_MORE: f64 = 0.2;
 
-/// The part of a tier stage's search that walks (see [`Search::walk`]); measured at 0.5,
-/// 0.8 and 1.0 (city 101-102, 102-103, 102; nationally 0.6, 0.8, 1.0: tier 0 at 4,486,
-/// 4,486-4,487, 4,486).
+/// The part of a tier stage's search that walks (see [`Search::walk`]). With a fine
+/// jitter, 0.5, 0.8 and 1.0 gave the city 101-102, 102-103 and 102 of tier 1, and
+/// nationally 0.6, 0.8 and 1.0 tier 0 at 4,486, 4,486-4,487 and 4,486; with the final
+/// jitter, 0.8 and 1.0 gave the city 105-107 and 104-106.
 const WALK: f64 = 0.8;
 
 /// Per edge, its worth on tier stage `stage`'s counts alone: a match of tier `t` up to
@@ -146,9 +147,9 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
         // rest. Further short, the search places more (national tier 0: 4,485-4,486 with
         // the search first, 4,485 with the steps first). Two or more short, the gap is
         // the tiers above's and this stage's bound does not change it: its steps keep
-        // only the least part (nationally, tier 0 ends its stage ~20 short; the search
-        // then places 4,482-4,484 against 4,481-4,482 with up to half of each later
-        // stage for its steps).
+        // only the least part (nationally, tier 0 ends its stage ~20 short; before the
+        // walks, the search then placed 4,482-4,484 against 4,481-4,482 with up to half
+        // of each later stage for its steps).
         let search = p.tiered && stage > 0;
         let short: i64 = (0..stage).map(|t| (tier_bounds[t] - s.stage_value(&s.best, t, stages, &[]).unwrap_or(0)).max(0)).sum();
         let steps_first = search && short == 1;
@@ -172,7 +173,7 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
         steps_took = steps_began.elapsed();
         // Still two or more short, tier 0 walks on its count alone (see `Search::walk`)
         // for a tenth of the time: nationally its stage ends ~20 short, and with this
-        // walk tier 0 reached HiGHS' optimum of 4,487 in 2 of 2 runs (4,486 in 3 of 3
+        // walk tier 0 reached HiGHS' optimum of 4,487 in 4 of 4 runs (4,486 in 3 of 3
         // with only the later stages' walks, which also weigh tier 1). One short, as the
         // city's, the next stage's steps go first instead (see above).
         if stage == 0 && stages > 0 && s.stage_value(&s.best, 0, stages, &[]).is_some_and(|v| v + 1 < bound) {
@@ -442,9 +443,10 @@ impl<'p, 'a> Search<'p, 'a> {
     /// Re-solves the incumbent a few groups at a time (`neighbourhood.rs`) until `until`.
     fn neighbourhoods(&mut self, until: Instant, tier_stage: Option<usize>) {
         let shape = self.shape();
-        // First the flow-shaped neighbourhoods (a corporation's or a municipality's
-        // contingents at once, solved by a flow in milliseconds) until none gains, then
-        // the smaller ones that cross both, by the LP.
+        // The flow-shaped neighbourhoods (a corporation's or a municipality's contingents
+        // at once, solved by a flow in milliseconds): in a tier stage first a walk on its
+        // counts, for most of the time; then on the folded weights until none gains.
+        // Last the smaller neighbourhoods that cross both kinds, by the LP.
         if let Some(stage) = tier_stage {
             let now = Instant::now();
             self.walk(&shape, stage, now + until.saturating_duration_since(now).mul_f64(WALK));
@@ -477,8 +479,8 @@ impl<'p, 'a> Search<'p, 'a> {
     /// filled and kept when better. On the counts, many matchings are equally good, and
     /// the walk crosses them to where an exchange places one more; with the folded
     /// weights every solve that does not gain is a dead end (city, 2 s: tier 1 at 99-101
-    /// without the walk, 101-103 with it, 108 in 10 s; nationally tier 0 at 4,481-4,484
-    /// without, 4,486-4,487 with).
+    /// without the walk, 104-106 with it, 110 in 10 s; nationally tier 0 at 4,481-4,484
+    /// without, 4,486-4,487 with, 4,487 with tier 0's own walk).
     fn walk(&mut self, shape: &crate::neighbourhood::Shape<'_>, stage: usize, until: Instant) {
         let p = self.p;
         let Some(counts) = count_weights(p, stage) else { return };

@@ -10,6 +10,12 @@
 //! Why: the Lagrangian's repairs move one path or one dwelling at a time; what they miss
 //! at city size are exchanges over several full groups at once (room made in one group
 //! so a client of another can move), which an exact solve over those groups finds.
+//!
+//! Two kinds of neighbourhood are flows, and solved as such (`gated.rs`) in milliseconds
+//! however large: one corporation's contingents (each client reaches them through its
+//! own municipality's only) and one municipality's (each dwelling is reached through one
+//! of them only by its clients) — see [`improve_gated`], which also walks at random over
+//! equally good matchings.
 
 use crate::lp::{folded_optimum, Budget, LpEdge, LpGroup};
 use rand::rngs::StdRng;
@@ -263,7 +269,7 @@ enum Side {
     Right,
 }
 
-/// Per group, the number of its component: groups connected over shared right nodes
+/// Per group, the root of its component: groups connected over shared right nodes
 /// (`Side::Left`: one corporation's contingents, which each client reaches through its
 /// own municipality's only) or over shared clients (`Side::Right`: one municipality's
 /// contingents, each dwelling reached through one of them only by that municipality's
@@ -397,8 +403,8 @@ const WALK_SWEEPS: usize = 20;
 ///
 /// With `walk` (a seed), a random walk instead, until `until`: each solve's ties are
 /// broken at random (up to [`JITTER`] on each edge, the edges in a random order) and a
-/// solve that is only as good is kept too, so the incumbent moves over its plateau — on a stage's counts alone, a
-/// plateau is wide — until a way up opens.
+/// solve that is only as good is kept too, so the incumbent moves over its plateau (on
+/// a stage's counts alone a wide one) until a way up opens.
 pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant, walk: Option<u64>) -> Vec<usize> {
     let mut rng = walk.map(StdRng::seed_from_u64);
     let mut current = matching.to_vec();
@@ -614,6 +620,7 @@ mod tests {
             }
         }
     }
+
     /// Two equally good dwellings: the exact search stays where it is, a walk moves
     /// between them (which one it ends at depends on its seed).
     #[test]

@@ -12,9 +12,10 @@
 //! LP is small enough (`lp.rs`), all stages folded into one LP, whose optimum is the
 //! answer when integral, else each stage's LP in turn; larger, each stage is bounded by
 //! Lagrange multipliers on the caps (`lagrange.rs`), the matching found by repairs,
-//! polish and a neighbourhood search (`neighbourhood.rs`); branch and bound on the
-//! edges of violated groups (its own Lagrangian bound over the folded weights) closes what
-//! is left in the time left. Within the limits the result is proven optimal; past them
+//! polish and a neighbourhood search (`neighbourhood.rs`: flow-shaped neighbourhoods,
+//! `gated.rs`, with a random walk on each stage's counts, then the LP's); branch and
+//! bound on the edges of violated groups (its own Lagrangian bound over the folded
+//! weights) closes what is left in the time left. Within the limits the result is proven optimal; past them
 //! the best matching is returned with its proven gap. `Backend::Highs` (feature `highs`)
 //! solves the same stages as MIPs in HiGHS instead.
 
