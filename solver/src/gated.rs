@@ -250,6 +250,18 @@ mod tests {
         best(&Gated { n_left: *n_left, n_right: *n_right, edges: &pairs, weight: &weight, gate_of_left: gates, caps })
     }
 
+    /// Fails unless the flow's matching keeps every cap and equals the brute-force optimum.
+    fn is_the_optimum(inst: &Instance) -> Result<(), TestCaseError> {
+        let (n_left, n_right, edges, gates, caps) = inst;
+        let grouped: Vec<crate::testing::TestEdge> = edges.iter().map(|e| (e.0, e.1, e.2, gates[e.0])).collect();
+        let chosen = solve(inst);
+        crate::testing::within_caps(*n_left, *n_right, &grouped, caps, &chosen)?;
+        let value: i64 = chosen.iter().map(|&e| edges[e].2).sum();
+        let best = crate::testing::brute(*n_left, *n_right, &grouped, caps, &|k| i128::from(edges[k].2));
+        prop_assert_eq!(i128::from(value), best);
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]
 
@@ -257,31 +269,16 @@ mod tests {
         /// matching keeps every cap and equals the brute-force optimum.
         #[test]
         fn is_the_optimum_within_the_gates(inst in instance()) {
-            let (n_left, n_right, edges, gates, caps) = &inst;
-            let grouped: Vec<crate::testing::TestEdge> = edges.iter().map(|e| (e.0, e.1, e.2, gates[e.0])).collect();
-            let chosen = solve(&inst);
-            crate::testing::within_caps(*n_left, *n_right, &grouped, caps, &chosen)?;
-            let value: i64 = chosen.iter().map(|&e| edges[e].2).sum();
-            let best = crate::testing::brute(*n_left, *n_right, &grouped, caps, &|k| i128::from(edges[k].2));
-            prop_assert_eq!(i128::from(value), best);
+            is_the_optimum(&inst)?;
         }
-    }
 
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(500))]
-
-        /// Weights of one to three: most shortest paths tie, and each Dijkstra is
-        /// followed by many augmentations.
+        /// The same with weights of one to three: most shortest paths tie, and each
+        /// Dijkstra is followed by many augmentations.
         #[test]
         fn is_the_optimum_where_weights_tie(inst in instance()) {
-            let (n_left, n_right, edges, gates, caps) = &inst;
-            let tied: Vec<(usize, usize, i64)> = edges.iter().map(|e| (e.0, e.1, 1 + e.2.rem_euclid(3))).collect();
-            let grouped: Vec<crate::testing::TestEdge> = tied.iter().map(|e| (e.0, e.1, e.2, gates[e.0])).collect();
-            let chosen = solve(&(*n_left, *n_right, tied.clone(), gates.clone(), caps.clone()));
-            crate::testing::within_caps(*n_left, *n_right, &grouped, caps, &chosen)?;
-            let value: i64 = chosen.iter().map(|&e| tied[e].2).sum();
-            let best = crate::testing::brute(*n_left, *n_right, &grouped, caps, &|k| i128::from(tied[k].2));
-            prop_assert_eq!(i128::from(value), best);
+            let (n_left, n_right, edges, gates, caps) = inst;
+            let tied = edges.iter().map(|e| (e.0, e.1, 1 + e.2.rem_euclid(3))).collect();
+            is_the_optimum(&(n_left, n_right, tied, gates, caps))?;
         }
     }
 

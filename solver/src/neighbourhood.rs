@@ -539,6 +539,17 @@ mod tests {
             })
     }
 
+    /// Fails unless `search` from a greedy start finds a feasible matching at least as
+    /// good, and no better than the optimum.
+    fn never_worse_by(inst: &Instance, search: fn(&Instance, &[usize]) -> Result<i128, TestCaseError>) -> Result<(), TestCaseError> {
+        let start = greedy(inst);
+        let before = value(inst, &start)?;
+        let after = search(inst, &start)?;
+        prop_assert!(after >= before);
+        prop_assert!(after <= brute(inst, &folded(inst)));
+        Ok(())
+    }
+
     /// Runs the flow-shaped search from `start`; returns the value of what it found.
     fn search_gated(inst: &Instance, start: &[usize]) -> Result<i128, TestCaseError> {
         let far = Instant::now() + std::time::Duration::from_secs(60);
@@ -553,11 +564,7 @@ mod tests {
         /// (where a node's edges span several groups, it keeps one group's).
         #[test]
         fn gated_never_worse(inst in instance()) {
-            let start = greedy(&inst);
-            let before = value(&inst, &start)?;
-            let after = search_gated(&inst, &start)?;
-            prop_assert!(after >= before);
-            prop_assert!(after <= brute(&inst, &folded(&inst)));
+            never_worse_by(&inst, search_gated)?;
         }
 
         /// A walk keeps every cap and never loses value, only moves sideways.
@@ -597,11 +604,7 @@ mod tests {
         /// Never worse, always feasible.
         #[test]
         fn never_worse(inst in instance()) {
-            let start = greedy(&inst);
-            let before = value(&inst, &start)?;
-            let after = search(&inst, &start)?;
-            prop_assert!(after >= before);
-            prop_assert!(after <= brute(&inst, &folded(&inst)));
+            never_worse_by(&inst, search)?;
         }
 
         /// With every group inside and every edge grouped, the neighbourhood is the whole
