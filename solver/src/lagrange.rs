@@ -25,7 +25,9 @@
 //! stage every multiplier is in the units of the stage it prices.
 
 use crate::assignment::{max_weight_matching, Sparse, Warm};
+use crate::neighbourhood::Walk;
 use std::cmp::Reverse;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// The problem in canonical form, as the optimiser holds it.
@@ -154,37 +156,52 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
         let short: i64 = (0..stage).map(|t| (tier_bounds[t] - s.stage_value(&s.best, t, stages, &[]).unwrap_or(0)).max(0)).sum();
         let steps_first = search && short == 1;
         let reserve = if short >= 2 { share.mul_f64(MIN_STEPS) } else { steps_took.min(share / 2).max(share.mul_f64(MIN_STEPS)) };
-        if search && !steps_first {
-            s.neighbourhoods(started + share.saturating_sub(reserve), (stage < stages).then_some(stage));
-        }
-        let steps_began = Instant::now();
-        let mut bound = s.stage(stage, stages, &tier_bounds, &mut lambda, if steps_first { started + reserve } else { started + share });
-        // Tier 0's bound is the headline of an unproven round. When its incumbent ends
-        // the stage more than one short of it, the bound is likely loose too, and the
-        // stage goes on, from its best multipliers, for a fifth more of the time (the
-        // city's tier 0 ends one short of an exact bound and does not; nationally, 20-27
-        // short, the bound came down from 4,493 to 4,487, HiGHS' optimum).
-        if stage == 0 && stages > 0 && s.stage_value(&s.best, 0, stages, &[]).is_some_and(|v| v + 1 < bound) {
-            let more = (started + share + left.mul_f64(TIER0_MORE)).min(deadline);
-            if Instant::now() + s.costs.step < more {
-                bound = bound.min(s.stage(stage, stages, &tier_bounds, &mut lambda, more));
+        // The second core walks beside the stage, from where it starts, until its time is
+        // up (see `Search::helper`).
+        let helper = s.helper(stage, stages, started + share);
+        let stop = AtomicBool::new(false);
+        let bound = std::thread::scope(|scope| {
+            let helper = helper.map(|h| scope.spawn(|| h.run(&stop)));
+            if search && !steps_first {
+                s.neighbourhoods(started + share.saturating_sub(reserve), (stage < stages).then_some(stage));
             }
-        }
-        steps_took = steps_began.elapsed();
-        // Still two or more short, tier 0 walks on its count alone (see `Search::walk`)
-        // for a tenth of the time: nationally its stage ends ~20 short, and with this
-        // walk tier 0 reached HiGHS' optimum of 4,487 in 4 of 4 runs (4,486 in 3 of 3
-        // with only the later stages' walks, which also weigh tier 1). One short, as the
-        // city's, the next stage's steps go first instead (see above). With one tier
-        // alone, what its stage leaves goes to branch and bound, whose bound is the
-        // better one there (the replay's hindsight: at most 1,209, 1,308 after a walk).
-        if stage == 0 && stages > 1 && s.stage_value(&s.best, 0, stages, &[]).is_some_and(|v| v + 1 < bound) {
-            let shape = s.shape();
-            s.walk(&shape, 0, (Instant::now() + left.mul_f64(TIER0_WALK)).min(deadline));
-        }
-        if steps_first {
-            s.neighbourhoods(started + share, (stage < stages).then_some(stage));
-        }
+            let steps_began = Instant::now();
+            let mut bound =
+                s.stage(stage, stages, &tier_bounds, &mut lambda, if steps_first { started + reserve } else { started + share });
+            // Tier 0's bound is the headline of an unproven round. When its incumbent ends
+            // the stage more than one short of it, the bound is likely loose too, and the
+            // stage goes on, from its best multipliers, for a fifth more of the time (the
+            // city's tier 0 ends one short of an exact bound and does not; nationally, 20-27
+            // short, the bound came down from 4,493 to 4,487, HiGHS' optimum).
+            if stage == 0 && stages > 0 && s.stage_value(&s.best, 0, stages, &[]).is_some_and(|v| v + 1 < bound) {
+                let more = (started + share + left.mul_f64(TIER0_MORE)).min(deadline);
+                if Instant::now() + s.costs.step < more {
+                    bound = bound.min(s.stage(stage, stages, &tier_bounds, &mut lambda, more));
+                }
+            }
+            steps_took = steps_began.elapsed();
+            // Still two or more short, tier 0 walks on its count alone (see `Search::walk`)
+            // for a tenth of the time: nationally its stage ends ~20 short, and with this
+            // walk tier 0 reached HiGHS' optimum of 4,487 in 4 of 4 runs (4,486 in 3 of 3
+            // with only the later stages' walks, which also weigh tier 1). One short, as the
+            // city's, the next stage's steps go first instead (see above). With one tier
+            // alone, what its stage leaves goes to branch and bound, whose bound is the
+            // better one there (the replay's hindsight: at most 1,209, 1,308 after a walk).
+            if stage == 0 && stages > 1 && s.stage_value(&s.best, 0, stages, &[]).is_some_and(|v| v + 1 < bound) {
+                let shape = s.shape();
+                s.walk(&shape, 0, (Instant::now() + left.mul_f64(TIER0_WALK)).min(deadline), None);
+            }
+            if steps_first {
+                s.neighbourhoods(started + share, (stage < stages).then_some(stage));
+            }
+            // The stage may end early (its bound met, or its steps found no way down): the
+            // helper ends with it, and the time left goes on.
+            stop.store(true, Ordering::Relaxed);
+            if let Some(h) = helper {
+                s.absorb(h.join().expect("a helper walk does not panic"));
+            }
+            bound
+        });
         if stage < stages {
             tier_bounds.push(bound);
         } else {
@@ -194,6 +211,30 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
     unreachable!("the loop returns at the weight stage")
 }
 
+/// A walk on the second core (see [`Search::helper`]).
+struct Helper<'p, 'a> {
+    search: Search<'p, 'a>,
+    walk_stage: usize,
+    until: Instant,
+}
+
+impl<'p, 'a> Helper<'p, 'a> {
+    /// Walks until its time is up (a walk that gives up starts again from where it
+    /// ended, with new random choices) and returns its search.
+    fn run(mut self, stop: &AtomicBool) -> Search<'p, 'a> {
+        let s = &mut self.search;
+        if s.best.is_empty() {
+            s.repair(&[]);
+        }
+        let shape = s.shape();
+        while Instant::now() < self.until && !stop.load(Ordering::Relaxed) {
+            s.walk(&shape, self.walk_stage, self.until, Some(stop));
+        }
+        self.search
+    }
+}
+
+#[derive(Clone)]
 struct Search<'p, 'a> {
     p: &'p Problem<'a>,
     /// All edges, best folded weight first: the greedy fill's order.
@@ -214,7 +255,7 @@ struct Search<'p, 'a> {
 /// How long the stage's parts took the last time: a part that would end past its time
 /// does not start (on the city round a polish or a step takes 50-100 ms, more than some
 /// stages have left).
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Costs {
     polish: std::time::Duration,
     step: std::time::Duration,
@@ -451,7 +492,7 @@ impl<'p, 'a> Search<'p, 'a> {
         // Last the smaller neighbourhoods that cross both kinds, by the LP.
         if let Some(stage) = tier_stage {
             let now = Instant::now();
-            self.walk(&shape, stage, now + until.saturating_duration_since(now).mul_f64(WALK));
+            self.walk(&shape, stage, now + until.saturating_duration_since(now).mul_f64(WALK), None);
         }
         self.keep_if_better(crate::neighbourhood::improve_gated(&shape, &self.best, until, None));
         let (matching, solved) = crate::neighbourhood::improve(&shape, &self.best, self.next_seed, until);
@@ -483,17 +524,42 @@ impl<'p, 'a> Search<'p, 'a> {
     /// weights every solve that does not gain is a dead end (city, 2 s: tier 1 at 99-101
     /// without the walk, 104-106 with it, 110 in 10 s; nationally tier 0 at 4,481-4,484
     /// without, 4,486-4,487 with, 4,487 with tier 0's own walk).
-    fn walk(&mut self, shape: &crate::neighbourhood::Shape<'_>, stage: usize, until: Instant) {
+    fn walk(&mut self, shape: &crate::neighbourhood::Shape<'_>, stage: usize, until: Instant, stop: Option<&AtomicBool>) {
         let p = self.p;
         let Some(counts) = count_weights(p, stage) else { return };
         let walk_shape = crate::neighbourhood::Shape { folded: &counts, ..*shape };
-        let end = crate::neighbourhood::improve_gated(&walk_shape, &self.best, until, Some(self.next_seed as u64));
+        let end = crate::neighbourhood::improve_gated(&walk_shape, &self.best, until, Some(Walk { seed: self.next_seed as u64, stop }));
         self.next_seed += 1;
         let mut load = vec![0i64; p.caps.len()];
         for g in end.iter().filter_map(|&e| p.group_of[e]) {
             load[g] += 1;
         }
         self.fill_and_keep(end, load);
+    }
+
+    /// A copy of the search that walks on the second core while stage `stage` runs here:
+    /// on the counts of the stage (tier 0's beside the next tier's, when there is one,
+    /// so it moves where tier 0 alone would not; the weight stage's beside the last
+    /// tier's), from the incumbent, until `until`. `None` without tiers (a walk needs
+    /// counts).
+    fn helper(&self, stage: usize, stages: usize, until: Instant) -> Option<Helper<'p, 'a>> {
+        if !self.p.tiered || stage >= stages {
+            return None;
+        }
+        let walk_stage = stage.max(1).min(stages - 1);
+        let mut search = self.clone();
+        search.max_tier = Some(walk_stage);
+        // Its own random choices: the seeds of this side's walks are small numbers.
+        search.next_seed += 1 << 32;
+        Some(Helper { search, walk_stage, until })
+    }
+
+    /// Takes a helper's incumbent when it is better.
+    fn absorb(&mut self, helper: Search<'p, 'a>) {
+        if helper.best_value > self.best_value {
+            self.best_value = helper.best_value;
+            self.best = helper.best;
+        }
     }
 
     /// Keeps `matching` (feasible) when its folded value beats the incumbent's.

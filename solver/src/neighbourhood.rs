@@ -398,6 +398,13 @@ pub(crate) const JITTER: i128 = 4;
 /// Sweeps without a gain after which a walk gives up.
 const WALK_SWEEPS: usize = 20;
 
+/// A random walk's seed, and a flag that ends it before its time when set (a walk on
+/// another thread whose stage is over).
+pub(crate) struct Walk<'a> {
+    pub seed: u64,
+    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
+}
+
 /// Re-solves the incumbent over every component of groups (see [`components`]), both
 /// kinds in turn, until a whole sweep finds nothing or `until`.
 ///
@@ -405,8 +412,9 @@ const WALK_SWEEPS: usize = 20;
 /// broken at random (up to [`JITTER`] on each edge, the edges in a random order) and a
 /// solve that is only as good is kept too, so the incumbent moves over its plateau (on
 /// a stage's counts alone a wide one) until a way up opens.
-pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant, walk: Option<u64>) -> Vec<usize> {
-    let mut rng = walk.map(StdRng::seed_from_u64);
+pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant, walk: Option<Walk<'_>>) -> Vec<usize> {
+    let mut rng = walk.as_ref().map(|w| StdRng::seed_from_u64(w.seed));
+    let stopped = || walk.as_ref().and_then(|w| w.stop).is_some_and(|stop| stop.load(std::sync::atomic::Ordering::Relaxed));
     let mut current = matching.to_vec();
     let mut neighbourhoods: Vec<(Side, Vec<bool>)> = Vec::new();
     for side in [Side::Left, Side::Right] {
@@ -420,7 +428,7 @@ pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant, w
     // is soon crossed), an exact search after one.
     let sweeps = if walk.is_some() { WALK_SWEEPS } else { 1 };
     let (mut since_gain, mut k) = (0, 0);
-    while since_gain < sweeps * neighbourhoods.len() && Instant::now() < until {
+    while since_gain < sweeps * neighbourhoods.len() && Instant::now() < until && !stopped() {
         let (side, inside) = &neighbourhoods[k % neighbourhoods.len()];
         since_gain += 1;
         if let Some((next, gained)) = resolve_gated(s, &current, inside, *side, rng.as_mut()) {
@@ -573,7 +581,7 @@ mod tests {
             let start = greedy(&inst);
             let before = value(&inst, &start)?;
             let far = Instant::now() + std::time::Duration::from_secs(60);
-            let out = with_shape(&inst, |s| improve_gated(s, &start, far, Some(seed)));
+            let out = with_shape(&inst, |s| improve_gated(s, &start, far, Some(Walk { seed, stop: None })));
             prop_assert!(value(&inst, &out)? >= before);
         }
 
@@ -632,7 +640,7 @@ mod tests {
         let far = Instant::now() + std::time::Duration::from_secs(60);
         assert_eq!(with_shape(&inst, |s| improve_gated(s, &[0], far, None)), vec![0]);
         let ends: std::collections::BTreeSet<Vec<usize>> =
-            (0..20).map(|seed| with_shape(&inst, |s| improve_gated(s, &[0], far, Some(seed)))).collect();
+            (0..20).map(|seed| with_shape(&inst, |s| improve_gated(s, &[0], far, Some(Walk { seed, stop: None })))).collect();
         assert_eq!(ends.into_iter().collect::<Vec<_>>(), vec![vec![0], vec![1]]);
     }
 
