@@ -427,10 +427,12 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         };
         // Branch and bound gets what the certificate leaves, with its own bound over the
         // folded weights (the better of the two counts). The certificate ends a little
-        // early: its last parts (a step, a flow, a fill) do not stop mid-way, and on the
-        // city round they ran 30-60 ms past its deadline.
+        // early: its last parts (a step, a flow, a fill) do not stop mid-way, and they ran
+        // 30-60 ms past its deadline on the city round; on the national one a step takes
+        // ~150 ms, and with at most 100 ms early a benchmark run ended 94 ms past its 60 s.
+        // So a twentieth of the limit, at most 300 ms.
         let limit = std::time::Duration::from_millis(limits.time_limit_ms);
-        let deadline = started + limit - (limit / 20).min(std::time::Duration::from_millis(100));
+        let deadline = started + limit - (limit / 20).min(std::time::Duration::from_millis(300));
         let cert = crate::lagrange::certify(&problem, deadline);
         lagrange_assignments = cert.assignments;
         lagrange_step = cert.step;
@@ -451,8 +453,10 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     if uncapped.is_some() {
         lp_bound = Some(bb.best_value);
     }
-    // Branch and bound's root alone costs at least what one of the Lagrangian's steps did.
-    let in_time = started.elapsed() + lagrange_step < std::time::Duration::from_millis(limits.time_limit_ms);
+    // Branch and bound's root alone costs at least what one of the Lagrangian's steps did,
+    // and its repair about as much again (nationally, with 300 ms left, a root ended the
+    // round 32 ms past its 60 s).
+    let in_time = started.elapsed() + 2 * lagrange_step < std::time::Duration::from_millis(limits.time_limit_ms);
     if lp_bound.is_none_or(|b| b > bb.best_value) && in_time {
         bb.run(started);
     }
