@@ -50,12 +50,14 @@ impl Cost for i128 {
     }
 }
 
-/// A residual network: arc `a` and its reverse `a ^ 1`.
+/// A residual network: arc `a` and its reverse `a ^ 1`; once built, each node's arcs
+/// out in one array (`start[v]..start[v + 1]` of `out`), in the order they were added.
 struct Network<C> {
     head: Vec<usize>,
     cap: Vec<i64>,
     cost: Vec<C>,
-    out: Vec<Vec<usize>>,
+    start: Vec<usize>,
+    out: Vec<usize>,
 }
 
 impl<C: Cost> Network<C> {
@@ -64,9 +66,30 @@ impl<C: Cost> Network<C> {
         self.head.extend([to, from]);
         self.cap.extend([cap, 0]);
         self.cost.extend([cost, -cost]);
-        self.out[from].push(a);
-        self.out[to].push(a + 1);
         a
+    }
+
+    /// Lists each node's arcs out, after the last arc is added.
+    fn build(&mut self, n: usize) {
+        self.start = vec![0; n + 1];
+        for a in 0..self.head.len() {
+            self.start[self.head[a ^ 1] + 1] += 1;
+        }
+        for v in 0..n {
+            self.start[v + 1] += self.start[v];
+        }
+        let mut at = self.start.clone();
+        self.out = vec![0; self.head.len()];
+        // The tail of arc `a` is the head of its reverse.
+        for a in 0..self.head.len() {
+            let from = self.head[a ^ 1];
+            self.out[at[from]] = a;
+            at[from] += 1;
+        }
+    }
+
+    fn out(&self, v: usize) -> &[usize] {
+        &self.out[self.start[v]..self.start[v + 1]]
     }
 }
 
@@ -92,7 +115,7 @@ fn solve<C: Cost>(p: &Gated<'_>) -> Vec<usize> {
     let left = |l: usize| 2 + p.caps.len() + l;
     let right = |r: usize| 2 + p.caps.len() + p.n_left + r;
     let n = 2 + p.caps.len() + p.n_left + p.n_right;
-    let mut net = Network::<C> { head: Vec::new(), cap: Vec::new(), cost: Vec::new(), out: vec![Vec::new(); n] };
+    let mut net = Network::<C> { head: Vec::new(), cap: Vec::new(), cost: Vec::new(), start: Vec::new(), out: Vec::new() };
     for (g, &c) in p.caps.iter().enumerate() {
         net.arc(SOURCE, gate(g), c.max(0), C::ZERO);
     }
@@ -119,7 +142,10 @@ fn solve<C: Cost>(p: &Gated<'_>) -> Vec<usize> {
         net.arc(right(r), SINK, 1, C::ZERO);
         potential[SINK] = potential[SINK].min(potential[right(r)]);
     }
+    net.build(n);
     let mut dist = vec![C::MAX; n];
+    // The depth-first searches' marks, cleared for each.
+    let (mut next_arc, mut dead, mut on_path) = (vec![0usize; n], vec![false; n], vec![false; n]);
     let mut pred = vec![usize::MAX; n];
     let mut heap = BinaryHeap::new();
     loop {
@@ -133,7 +159,7 @@ fn solve<C: Cost>(p: &Gated<'_>) -> Vec<usize> {
             if v == SINK {
                 break;
             }
-            for &a in &net.out[v] {
+            for &a in net.out(v) {
                 let w = net.head[a];
                 if net.cap[a] <= 0 {
                     continue;
@@ -159,9 +185,9 @@ fn solve<C: Cost>(p: &Gated<'_>) -> Vec<usize> {
         // Every path of zero reduced cost is a shortest one now: augment along as many
         // as a depth-first search finds before the next Dijkstra (on a stage's counts
         // most paths tie, and one search serves dozens of them).
-        let mut next_arc = vec![0usize; n];
-        let mut dead = vec![false; n];
-        let mut on_path = vec![false; n];
+        next_arc.fill(0);
+        dead.fill(false);
+        on_path.fill(false);
         on_path[SOURCE] = true;
         let mut path: Vec<usize> = Vec::new();
         loop {
@@ -179,10 +205,11 @@ fn solve<C: Cost>(p: &Gated<'_>) -> Vec<usize> {
                 let w = net.head[a];
                 net.cap[a] > 0 && !dead[w] && !on_path[w] && net.cost[a] + potential[v] - potential[w] == C::ZERO
             };
-            while next_arc[v] < net.out[v].len() && !admissible(net.out[v][next_arc[v]]) {
+            let out = net.out(v);
+            while next_arc[v] < out.len() && !admissible(out[next_arc[v]]) {
                 next_arc[v] += 1;
             }
-            match net.out[v].get(next_arc[v]) {
+            match out.get(next_arc[v]) {
                 Some(&a) => {
                     on_path[net.head[a]] = true;
                     path.push(a);
@@ -206,20 +233,32 @@ fn solve<C: Cost>(p: &Gated<'_>) -> Vec<usize> {
 /// as many as there are right nodes. Nationally a corporation's free dwellings are
 /// wanted by thousands of unmatched clients behind gates with room for a few each.
 fn worth_keeping(p: &Gated<'_>) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..p.edges.len()).filter(|&e| p.weight[e] > 0).collect();
-    let class = |e: usize| (p.edges[e].1, p.gate_of_left[p.edges[e].0]);
-    order.sort_unstable_by_key(|&e| (class(e), Reverse(p.weight[e]), e));
-    let mut keep = Vec::with_capacity(order.len());
-    let mut taken = 0;
-    for (k, &e) in order.iter().enumerate() {
-        taken = if k > 0 && class(order[k - 1]) == class(e) { taken + 1 } else { 0 };
-        let limit = p.gate_of_left[p.edges[e].0].map_or(p.n_right as i64, |g| p.caps[g].min(p.n_right as i64));
-        if (taken as i64) < limit {
-            keep.push(e);
+    // Per right node its edges (a counting sort: the walk solves thousands of these),
+    // each right node's few sorted by gate, then best first.
+    let mut start = vec![0usize; p.n_right + 1];
+    p.edges.iter().zip(p.weight).filter(|(_, w)| **w > 0).for_each(|(&(_, r), _)| start[r + 1] += 1);
+    for r in 0..p.n_right {
+        start[r + 1] += start[r];
+    }
+    let mut at = start.clone();
+    let mut order = vec![0usize; start[p.n_right]];
+    for (e, &(_, r)) in p.edges.iter().enumerate().filter(|&(e, _)| p.weight[e] > 0) {
+        order[at[r]] = e;
+        at[r] += 1;
+    }
+    let gate = |e: usize| p.gate_of_left[p.edges[e].0];
+    let mut keep = vec![false; p.edges.len()];
+    for r in 0..p.n_right {
+        let edges = &mut order[start[r]..start[r + 1]];
+        edges.sort_unstable_by_key(|&e| (gate(e), Reverse(p.weight[e]), e));
+        let mut taken = 0;
+        for k in 0..edges.len() {
+            taken = if k > 0 && gate(edges[k - 1]) == gate(edges[k]) { taken + 1 } else { 0 };
+            let limit = gate(edges[k]).map_or(p.n_right as i64, |g| p.caps[g].min(p.n_right as i64));
+            keep[edges[k]] = (taken as i64) < limit;
         }
     }
-    keep.sort_unstable();
-    keep
+    (0..p.edges.len()).filter(|&e| keep[e]).collect()
 }
 
 #[cfg(test)]

@@ -154,6 +154,9 @@ struct Sub {
     before: i128,
     /// Per sub-problem group, the group it is.
     group_ids: Vec<usize>,
+    /// Per sub-problem edge: whether `current` holds it, and its sub-problem group.
+    held: Vec<bool>,
+    local_group: Vec<Option<usize>>,
 }
 
 /// The sub-problem of the groups `inside` around the matching `current`.
@@ -180,13 +183,14 @@ fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool], ungrouped: boo
         held[r] = true;
         free_right[r] |= ungrouped && s.group_of[e].is_none() && wants_inside[l];
     }
-    let mut matched = vec![false; s.n_left];
+    // Per client, the edge of its match.
+    let mut match_of = vec![usize::MAX; s.n_left];
     let mut load = s.caps.to_vec();
     let mut kept = Vec::new();
     let mut before = 0i128;
     for &e in current {
         let (l, r, _) = s.edges[e];
-        matched[l] = true;
+        match_of[l] = e;
         if free_right[r] {
             free_left[l] = true;
             before += s.folded[e];
@@ -198,7 +202,7 @@ fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool], ungrouped: boo
         }
     }
     for e in inside_edges() {
-        if !matched[s.edges[e].0] {
+        if match_of[s.edges[e].0] == usize::MAX {
             free_left[s.edges[e].0] = true;
         }
     }
@@ -213,8 +217,18 @@ fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool], ungrouped: boo
     let mut local_of_left = vec![usize::MAX; s.n_left];
     let mut local_of_right = vec![usize::MAX; s.n_right];
     let mut local_group = vec![usize::MAX; s.caps.len()];
-    let mut sub =
-        Sub { n_left: 0, n_right: 0, edges: Vec::new(), groups: Vec::new(), global: Vec::new(), kept, before, group_ids: Vec::new() };
+    let mut sub = Sub {
+        n_left: 0,
+        n_right: 0,
+        edges: Vec::new(),
+        groups: Vec::new(),
+        global: Vec::new(),
+        kept,
+        before,
+        group_ids: Vec::new(),
+        held: Vec::new(),
+        local_group: Vec::new(),
+    };
     for l in (0..s.n_left).filter(|&l| free_left[l]) {
         for &(r, e) in &s.adj[l] {
             if !free_right[r] || s.group_of[e].is_some_and(|g| load[g] <= 0) {
@@ -236,6 +250,8 @@ fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool], ungrouped: boo
                 }
                 sub.groups[local_group[g]].0.push(sub.edges.len());
             }
+            sub.local_group.push(s.group_of[e].map(|g| local_group[g]));
+            sub.held.push(match_of[l] == e);
             sub.edges.push((local_of_left[l], local_of_right[r], s.edges[e].2, s.tier[l]));
             sub.global.push(e);
         }
@@ -314,8 +330,6 @@ fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side, 
     // room in its contingents; in a corporation's neighbourhood they would only keep
     // their own.
     let sub = sub_problem(s, current, inside, side == Side::Right);
-    let mut held = vec![false; s.edges.len()];
-    current.iter().for_each(|&e| held[e] = true);
     let node = |k: usize| match side {
         Side::Left => sub.edges[k].0,
         Side::Right => sub.edges[k].1,
@@ -324,27 +338,30 @@ fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side, 
         Side::Left => sub.n_left,
         Side::Right => sub.n_right,
     };
-    let group = |k: usize| s.group_of[sub.global[k]];
+    // Groups by their sub-problem index; ties between them break by the group itself.
+    let group = |k: usize| sub.local_group[k];
+    let global = |g: Option<usize>| g.map(|g| sub.group_ids[g]);
     // Per node, its edges' groups with their counts, the held one first.
+    let per_node = sub.groups.len() + 1;
+    let run_key = |k: usize| node(k) * per_node + group(k).map_or(0, |g| g + 1);
     let mut order: Vec<usize> = (0..sub.edges.len()).collect();
-    order.sort_unstable_by_key(|&k| (node(k), group(k)));
+    order.sort_unstable_by_key(|&k| run_key(k));
     let mut keep: Vec<Option<(bool, usize, Option<usize>)>> = vec![None; n_nodes];
     let mut i = 0;
     while i < order.len() {
-        let (v, g) = (node(order[i]), group(order[i]));
-        let run = order[i..].iter().take_while(|&&k| node(k) == v && group(k) == g).count();
-        let is_held = order[i..i + run].iter().any(|&k| held[sub.global[k]]);
+        let (v, g, key) = (node(order[i]), group(order[i]), run_key(order[i]));
+        let run = order[i..].iter().take_while(|&&k| run_key(k) == key).count();
+        let is_held = order[i..i + run].iter().any(|&k| sub.held[k]);
         // The held group wins, then the most edges, then the lowest group.
         let candidate = (is_held, run, g);
-        let better = keep[v].is_none_or(|(h, n, kg)| (is_held, run, std::cmp::Reverse(g)) > (h, n, std::cmp::Reverse(kg)));
+        let better = keep[v].is_none_or(|(h, n, kg)| (is_held, run, std::cmp::Reverse(global(g))) > (h, n, std::cmp::Reverse(global(kg))));
         if better {
             keep[v] = Some(candidate);
         }
         i += run;
     }
-    let gate_of_group: std::collections::HashMap<usize, usize> = sub.group_ids.iter().enumerate().map(|(k, &g)| (g, k)).collect();
     let caps: Vec<i64> = sub.groups.iter().map(|(_, room)| *room).collect();
-    let gate_of_node: Vec<Option<usize>> = keep.iter().map(|k| k.and_then(|(_, _, g)| g).map(|g| gate_of_group[&g])).collect();
+    let gate_of_node: Vec<Option<usize>> = keep.iter().map(|k| k.and_then(|(_, _, g)| g)).collect();
     let kept: Vec<usize> = (0..sub.edges.len()).filter(|&k| keep[node(k)].is_some_and(|(_, _, g)| g == group(k))).collect();
     let pairs: Vec<(usize, usize)> = kept
         .iter()
