@@ -325,7 +325,13 @@ fn components(s: &Shape<'_>, side: Side) -> Vec<usize> {
 /// else the one it has most edges in): then the sub-problem is a flow, solved exactly
 /// (`gated.rs`), and whether it gains. `None` when it is no better; with `jitter`, ties
 /// are broken at random and `None` only when it is worse.
-fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side, jitter: Option<&mut StdRng>) -> Option<(Vec<usize>, bool)> {
+fn resolve_gated(
+    s: &Shape<'_>,
+    current: &[usize],
+    inside: &[bool],
+    side: Side,
+    jitter: Option<(&mut StdRng, i128)>,
+) -> Option<(Vec<usize>, bool)> {
     // A municipality's clients may move to omklap dwellings (ungrouped), which makes
     // room in its contingents; in a corporation's neighbourhood they would only keep
     // their own.
@@ -376,9 +382,9 @@ fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side, 
     // length that the flow's searches meet, which comes first then varies too.
     let mut perm: Vec<usize> = (0..pairs.len()).collect();
     let weight: Vec<i128> = match jitter {
-        Some(rng) => {
+        Some((rng, jitter)) => {
             perm.shuffle(rng);
-            exact.iter().map(|&w| if w > 0 { w + rng.random_range(0..JITTER) } else { w }).collect()
+            exact.iter().map(|&w| if w > 0 { w + rng.random_range(0..jitter) } else { w }).collect()
         }
         None => exact.clone(),
     };
@@ -406,19 +412,25 @@ fn resolve_gated(s: &Shape<'_>, current: &[usize], inside: &[bool], side: Side, 
     Some((out, after > sub.before))
 }
 
-/// Below one unit of the weights a walk is given: its random tie-breaks, coarse on
-/// purpose. With few distinct weights most shortest paths still tie, and the flow
-/// augments along many of them per search (`gated.rs`): city, 2 s, tier 1 at 105-106
-/// with 4 (and a random edge order), 103-104 with 8, 101-103 with 1,024.
+/// Below one unit of the weights a walk is given: its random tie-breaks (see
+/// [`Walk::jitter`]) are less than this.
 pub(crate) const JITTER: i128 = 4;
 
 /// Sweeps without a gain after which a walk gives up.
 const WALK_SWEEPS: usize = 20;
 
-/// A random walk's seed, and a flag that ends it before its time when set (a walk on
-/// another thread whose stage is over).
+/// A random walk's seed, its tie-breaks, and a flag that ends it before its time when
+/// set (a walk on another thread whose stage is over).
 pub(crate) struct Walk<'a> {
     pub seed: u64,
+    /// Each edge gets a random 0 to `jitter - 1` (at most [`JITTER`]), coarse on purpose:
+    /// with few distinct weights most shortest paths still tie, and the flow augments
+    /// along many of them per search (`gated.rs`). City, 2 s, tier 1: 105-106 with 4 (and
+    /// a random edge order), 103-104 with 8, 101-103 with 1,024 (stop 17); with a walk's
+    /// solve a third cheaper and a second walk on the other core, 107-110 with 2 (mean
+    /// 108.6 over 22 runs), 107-108 with 4 (107.4 over 22), 107-109 with 1 (the edge
+    /// order alone; 107.6 over 10).
+    pub jitter: i128,
     pub stop: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
@@ -426,11 +438,11 @@ pub(crate) struct Walk<'a> {
 /// kinds in turn, until a whole sweep finds nothing or `until`.
 ///
 /// With `walk` (a seed), a random walk instead, until `until`: each solve's ties are
-/// broken at random (up to [`JITTER`] on each edge, the edges in a random order) and a
+/// broken at random (up to [`Walk::jitter`] on each edge, the edges in a random order) and a
 /// solve that is only as good is kept too, so the incumbent moves over its plateau (on
 /// a stage's counts alone a wide one) until a way up opens.
 pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant, walk: Option<Walk<'_>>) -> Vec<usize> {
-    let mut rng = walk.as_ref().map(|w| StdRng::seed_from_u64(w.seed));
+    let mut rng = walk.as_ref().map(|w| (StdRng::seed_from_u64(w.seed), w.jitter.clamp(1, JITTER)));
     let stopped = || walk.as_ref().and_then(|w| w.stop).is_some_and(|stop| stop.load(std::sync::atomic::Ordering::Relaxed));
     let mut current = matching.to_vec();
     let mut neighbourhoods: Vec<(Side, Vec<bool>)> = Vec::new();
@@ -448,7 +460,7 @@ pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant, w
     while since_gain < sweeps * neighbourhoods.len() && Instant::now() < until && !stopped() {
         let (side, inside) = &neighbourhoods[k % neighbourhoods.len()];
         since_gain += 1;
-        if let Some((next, gained)) = resolve_gated(s, &current, inside, *side, rng.as_mut()) {
+        if let Some((next, gained)) = resolve_gated(s, &current, inside, *side, rng.as_mut().map(|(r, j)| (r, *j))) {
             current = next;
             if gained {
                 since_gain = 0;
@@ -598,7 +610,7 @@ mod tests {
             let start = greedy(&inst);
             let before = value(&inst, &start)?;
             let far = Instant::now() + std::time::Duration::from_secs(60);
-            let out = with_shape(&inst, |s| improve_gated(s, &start, far, Some(Walk { seed, stop: None })));
+            let out = with_shape(&inst, |s| improve_gated(s, &start, far, Some(Walk { seed, jitter: JITTER, stop: None })));
             prop_assert!(value(&inst, &out)? >= before);
         }
 
@@ -656,8 +668,9 @@ mod tests {
         let inst: Instance = (1, 2, vec![(0, 0, 10, Some(0)), (0, 1, 10, Some(0))], vec![1], vec![0]);
         let far = Instant::now() + std::time::Duration::from_secs(60);
         assert_eq!(with_shape(&inst, |s| improve_gated(s, &[0], far, None)), vec![0]);
-        let ends: std::collections::BTreeSet<Vec<usize>> =
-            (0..20).map(|seed| with_shape(&inst, |s| improve_gated(s, &[0], far, Some(Walk { seed, stop: None })))).collect();
+        let ends: std::collections::BTreeSet<Vec<usize>> = (0..20)
+            .map(|seed| with_shape(&inst, |s| improve_gated(s, &[0], far, Some(Walk { seed, jitter: JITTER, stop: None }))))
+            .collect();
         assert_eq!(ends.into_iter().collect::<Vec<_>>(), vec![vec![0], vec![1]]);
     }
 

@@ -369,6 +369,9 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     let mut lp_best: Option<(i128, Vec<usize>)> = None;
     let mut lagrange_assignments = 0;
     let mut lagrange_step = std::time::Duration::ZERO;
+    // Where the Lagrangian certificate ran, when it was to end: branch and bound gets what
+    // it leaves before then, not the margin after it.
+    let mut certificate_deadline = None;
     // When the best matching without caps keeps every cap, it is the optimum: no LP and
     // no search (a round whose contingents do not bind ends here).
     let uncapped = {
@@ -436,6 +439,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         let cert = crate::lagrange::certify(&problem, deadline);
         lagrange_assignments = cert.assignments;
         lagrange_step = cert.step;
+        certificate_deadline = Some(deadline);
         let mut counts = vec![0i64; c.n_tiers];
         for &e in &cert.best {
             counts[c.tier[c.edges[e].0]] += 1;
@@ -453,10 +457,12 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     if uncapped.is_some() {
         lp_bound = Some(bb.best_value);
     }
-    // Branch and bound's root alone costs at least what one of the Lagrangian's steps did,
-    // and its repair about as much again (nationally, with 300 ms left, a root ended the
-    // round 32 ms past its 60 s).
-    let in_time = started.elapsed() + 2 * lagrange_step < std::time::Duration::from_millis(limits.time_limit_ms);
+    // Branch and bound's root alone costs at least what one of the Lagrangian's steps did.
+    // After the Lagrangian certificate, only in the time it leaves before its deadline:
+    // the margin after it is for the parts that do not stop mid-way (nationally, a root
+    // started in it ended the round 14-32 ms past its 60 s).
+    let in_time = started.elapsed() + lagrange_step < std::time::Duration::from_millis(limits.time_limit_ms)
+        && certificate_deadline.is_none_or(|d| std::time::Instant::now() + lagrange_step < d);
     if lp_bound.is_none_or(|b| b > bb.best_value) && in_time {
         bb.run(started);
     }
