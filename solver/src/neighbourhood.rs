@@ -437,10 +437,10 @@ pub(crate) struct Walk<'a> {
 /// Re-solves the incumbent over every component of groups (see [`components`]), both
 /// kinds in turn, until a whole sweep finds nothing or `until`.
 ///
-/// With `walk` (a seed), a random walk instead, until `until`: each solve's ties are
-/// broken at random (up to [`Walk::jitter`] on each edge, the edges in a random order) and a
-/// solve that is only as good is kept too, so the incumbent moves over its plateau (on
-/// a stage's counts alone a wide one) until a way up opens.
+/// With `walk`, a random walk instead, until `until` or its stop: each solve's ties are
+/// broken at random (up to [`Walk::jitter`] on each edge, the edges in a random order)
+/// and a solve that is only as good is kept too, so the incumbent moves over its plateau
+/// (on a stage's counts alone a wide one) until a way up opens.
 pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant, walk: Option<Walk<'_>>) -> Vec<usize> {
     let mut rng = walk.as_ref().map(|w| (StdRng::seed_from_u64(w.seed), w.jitter.clamp(1, JITTER)));
     let stopped = || walk.as_ref().and_then(|w| w.stop).is_some_and(|stop| stop.load(std::sync::atomic::Ordering::Relaxed));
