@@ -72,9 +72,10 @@ fn scoped_for<'a>(scope: &DwellingScope, f: &DwellingFilter, in_id_order: bool) 
     q
 }
 
-/// A list's total, kept for `TOTAL_TTL`: counting every row of a national register for
-/// every page costs more than the page itself. This process's own writes clear it; another
-/// instance's writes show in the total within the TTL.
+/// A list's total, kept for `TOTAL_TTL` per database, scope and filter: counting every
+/// row of a national register for every page costs more than the page itself. This
+/// process's own writes clear it; another instance's writes show in the total within the
+/// TTL.
 const TOTAL_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 type Totals = std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, i64)>>;
@@ -100,7 +101,7 @@ fn forget_totals() {
 }
 
 fn total(conn: &mut Conn, scope: &DwellingScope, f: &DwellingFilter) -> QueryResult<i64> {
-    let key = format!("{scope:?}|{:?}|{:?}|{:?}|{:?}", f.status, f.kind, f.municipality, f.corporation_id);
+    let key = format!("{}|{scope:?}|{:?}|{:?}|{:?}|{:?}", super::current_db(), f.status, f.kind, f.municipality, f.corporation_id);
     {
         let mut kept = totals().lock().unwrap_or_else(|e| e.into_inner());
         if let Some((at, n)) = kept.get_mut(&key) {

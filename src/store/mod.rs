@@ -121,6 +121,22 @@ impl ManageConnection for Manager {
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     url: DatabaseUrl,
+    /// This database among the ones this process opened (see [`current_db`]).
+    id: u64,
+}
+
+static NEXT_DB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+thread_local! {
+    static CURRENT_DB: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Which of this process's databases the work running on this thread uses: set by
+/// [`Db::run`] for its closure, 0 elsewhere. What a process keeps of what it read (the
+/// dwelling lists' totals) is kept per database: a process holding two (the tests do) must
+/// not answer one's question with the other's count.
+pub fn current_db() -> u64 {
+    CURRENT_DB.get()
 }
 
 impl Db {
@@ -136,7 +152,7 @@ impl Db {
             .connection_timeout(Duration::from_secs(3))
             .build(Manager(url.clone()))
             .map_err(|e| StoreError::Migration(format!("cannot open the database {url:?}: {e}")))?;
-        Ok(Db { pool, url: url.clone() })
+        Ok(Db { pool, url: url.clone(), id: NEXT_DB.fetch_add(1, std::sync::atomic::Ordering::Relaxed) })
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -154,9 +170,18 @@ impl Db {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, id) = (self.pool.clone(), self.id);
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(StoreError::from)?;
+            // Reset even when `f` panics: the thread serves other databases' work next.
+            struct Current;
+            impl Drop for Current {
+                fn drop(&mut self) {
+                    CURRENT_DB.set(0);
+                }
+            }
+            CURRENT_DB.set(id);
+            let _current = Current;
             f(&mut conn)
         })
         .await
