@@ -111,9 +111,12 @@ fn walk_jitter(stage: usize) -> i128 {
     }
 }
 
-/// The part of all the time tier 0 walks after its stage when two or more short (see
+/// The most of all the time tier 0 walks after its stage when two or more short (see
 /// [`certify`]).
 const TIER0_WALK: f64 = 0.1;
+
+/// Steps' time without repairing for each repair's (see [`Search::stage`]).
+const REPAIR_REST: u32 = 5;
 
 /// The least part of a stage (after the first) kept for its steps when the neighbourhood
 /// search goes first.
@@ -168,12 +171,13 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
         let short: i64 = (0..stage).map(|t| (tier_bounds[t] - s.stage_value(&s.best, t, stages, &[]).unwrap_or(0)).max(0)).sum();
         let steps_first = search && short == 1;
         let mut reserve = if short >= 2 { share.mul_f64(MIN_STEPS) } else { steps_took.min(share / 2).max(share.mul_f64(MIN_STEPS)) };
-        // The weight stage's first step cannot be cut short and costs about twice a tier
-        // stage's (city: 100-115 ms against 50-60): with the tier stage's steps as its
-        // measure, the round ended 40-100 ms past the certificate's deadline (up to 2.03 s
-        // of 2 s), with twice a step kept 30-60 ms.
+        // The weight stage's first step cannot be cut short and costs two to three times a
+        // tier stage's (city: 100-130 ms against 50-60): with the tier stage's steps as
+        // its measure, the round ended 40-100 ms past the certificate's deadline (up to
+        // 2.03 s of 2 s); with twice a step kept, 30-60 ms, until the tier stages' steps
+        // repaired less often and took less of their stage (then 45-90 ms past again).
         if stage == stages {
-            reserve = reserve.max(s.costs.step * 2).min(share);
+            reserve = reserve.max(s.costs.step * 3).min(share);
         }
         // The second core walks beside a tier stage, from where the stage starts, until the
         // stage ends (see `Search::helper`).
@@ -198,16 +202,12 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
                 s.stage(stage, stages, &tier_bounds, &mut lambda, if steps_first { started + reserve } else { started + share }, more);
             steps_took = steps_began.elapsed();
             // Still two or more short, tier 0 walks on its count alone (see `Search::walk`)
-            // for a tenth of the time: nationally its stage ends ~20 short, and with this
-            // walk tier 0 reached HiGHS' optimum of 4,487 in 4 of 4 runs (4,486 in 3 of 3
-            // with only the later stages' walks, which also weigh tier 1). One short, as the
-            // city's, the next stage's steps go first instead (see above). With one tier
-            // alone, what its stage leaves goes to branch and bound, whose bound is the
-            // better one there (the replay's hindsight: at most 1,209, 1,308 after a walk).
-            if stage == 0 && stages > 1 && s.stage_value(&s.best, 0, stages, &[]).is_some_and(|v| v + 1 < bound) {
-                let shape = s.shape();
-                s.walk(&shape, 0, (Instant::now() + left.mul_f64(TIER0_WALK)).min(deadline), None);
-            }
+            // for up to a tenth of the time, after the helper's join and from the better
+            // incumbent (see `Search::walk_both`). One short, as the city's, the next
+            // stage's steps go first instead (see above). With one tier alone, what its
+            // stage leaves goes to branch and bound, whose bound is the better one there
+            // (the replay's hindsight: at most 1,209, 1,308 after a walk).
+            let tier0_walk = stage == 0 && stages > 1 && s.stage_value(&s.best, 0, stages, &[]).is_some_and(|v| v + 1 < bound);
             if steps_first {
                 s.neighbourhoods(started + share, (stage < stages).then_some(stage));
             }
@@ -216,6 +216,9 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
             stop.store(true, Ordering::Relaxed);
             if let Some(h) = helper {
                 s.absorb(h.join().expect("a helper walk does not panic"));
+            }
+            if tier0_walk {
+                s.walk_both(0, bound, (Instant::now() + left.mul_f64(TIER0_WALK)).min(deadline));
             }
             bound
         });
@@ -279,6 +282,8 @@ struct Costs {
     polish: std::time::Duration,
     step: std::time::Duration,
     close: std::time::Duration,
+    /// Repairing a relaxed matching into a feasible one.
+    repair: std::time::Duration,
     /// A walk's fill at its end.
     fill: std::time::Duration,
 }
@@ -346,10 +351,13 @@ impl<'p, 'a> Search<'p, 'a> {
         // each left the national tier-0 bound at 4,496 instead of 4,489).
         let polish = 0.05;
         let share = until.saturating_duration_since(Instant::now());
-        self.polish_within(Instant::now() + share.mul_f64(polish));
-        // The steps leave the end its polish: at least what the last polish took.
+        // The steps leave the end its polish: at least what a polish takes.
         let end_polish = |until: Instant, polish_took| until.checked_sub(share.mul_f64(polish).max(polish_took)).unwrap_or(until);
         let mut steps_until = end_polish(until, self.costs.polish);
+        // The first step is not skipped (without it there is no bound): the first polish
+        // leaves it its time (the city's weight stage had ended 45-80 ms late).
+        let first_step = steps_until.checked_sub(self.costs.step).unwrap_or(steps_until);
+        self.polish_within((Instant::now() + share.mul_f64(polish)).min(first_step));
         // A tier's stage leaves out the lower tiers' edges: they can only take room.
         let active: Vec<bool> = (0..p.edges.len()).map(|e| stage == stages || p.tier[p.edges[e].0] <= stage).collect();
         // The volume algorithm (Barahona and Anbil): the direction is the average of the
@@ -370,6 +378,7 @@ impl<'p, 'a> Search<'p, 'a> {
         let mut first_l = i128::MAX;
         let mut misses = 0;
         let mut last_close = Instant::now();
+        let mut last_repair = Instant::now();
         let mut weight = vec![0i128; p.edges.len()];
         let mut allowed = vec![false; p.edges.len()];
         // Ties between equal stage values break towards the heavier edge.
@@ -438,8 +447,21 @@ impl<'p, 'a> Search<'p, 'a> {
                     misses = 0;
                 }
             }
-            self.repair(&chosen);
-            self.costs.step = step_began.elapsed();
+            let assigned = step_began.elapsed();
+            // Repairing takes at most a sixth of the steps' time: nationally it cost
+            // three times the assignment (~45 ms against ~15) on every step. Limited,
+            // tier 0's steps reach 4,487.07 instead of 4,487.72 (630 steps against 300:
+            // its proof no longer hangs on this machine's speed of the day) and tier 1's
+            // bound 667-674 instead of 722-733; the incumbents the walks start from are
+            // as good (national tier 1 at 523-525, city 108.1 against 108.3 over 10 runs).
+            if iteration == 0 || last_repair.elapsed() >= self.costs.repair * REPAIR_REST {
+                let began = Instant::now();
+                self.repair(&chosen);
+                self.costs.repair = began.elapsed();
+                last_repair = Instant::now();
+            }
+            // A step's measure is the one that repairs.
+            self.costs.step = assigned + self.costs.repair;
             // Closing takes at most half the steps' time: it costs 3-4 steps (nationally
             // ~200 ms against ~55) and ran on most improving steps, which left tier 0's
             // bound at 4,488; with this it reaches 4,487 (2 of 2 runs, with the steps
@@ -494,15 +516,18 @@ impl<'p, 'a> Search<'p, 'a> {
     fn polish_within(&mut self, until: Instant) {
         let began = Instant::now();
         if began + self.costs.polish < until {
-            self.polish(until);
-            self.costs.polish = began.elapsed();
+            self.costs.polish = self.polish(until);
         }
     }
 
     /// The best matching under the incumbent's allocation of grouped right nodes (see
     /// `allocate.rs`), improved by moving right nodes between groups until `until`, then
-    /// filled and augmented; again while that improves it.
-    fn polish(&mut self, until: Instant) {
+    /// filled and augmented; again while that improves it. Returns what its first round
+    /// took besides moving right nodes: a polish moves them while that improves, until
+    /// its time is up, so how long one took says how much it found, not what the next
+    /// needs (nationally, after tier 0's stage, one went on for 4-6 s, and every later
+    /// stage kept that much for its last polish, ending its steps seconds early).
+    fn polish(&mut self, until: Instant) -> std::time::Duration {
         let p = self.p;
         let usable = self.usable.clone();
         let shape = crate::allocate::Shape {
@@ -515,10 +540,14 @@ impl<'p, 'a> Search<'p, 'a> {
             adj: p.adj,
         };
         let max_tier = self.max_tier.unwrap_or(p.n_tiers);
+        let mut first: Option<std::time::Duration> = None;
         while Instant::now() < until {
             let before = self.best_value;
-            let Some(mut allocator) = crate::allocate::Allocator::new(&shape, &self.best) else { return };
+            let began = Instant::now();
+            let Some(mut allocator) = crate::allocate::Allocator::new(&shape, &self.best) else { break };
+            let set_up = began.elapsed();
             let matching = allocator.improve(p.tier, max_tier, until);
+            let filling = Instant::now();
             let mut load = vec![0i64; p.caps.len()];
             for &e in &matching {
                 if let Some(g) = p.group_of[e] {
@@ -526,10 +555,12 @@ impl<'p, 'a> Search<'p, 'a> {
                 }
             }
             self.fill_and_keep(matching, load);
+            first.get_or_insert(set_up + filling.elapsed());
             if self.best_value <= before {
-                return;
+                break;
             }
         }
+        first.unwrap_or_default()
     }
 
     /// Re-solves the incumbent a few groups at a time (`neighbourhood.rs`) until `until`.
@@ -616,6 +647,36 @@ impl<'p, 'a> Search<'p, 'a> {
         // Its own random choices: the seeds of this side's walks are small numbers.
         search.next_seed += 1 << 32;
         Some(Helper { search, walk_stage, until })
+    }
+
+    /// Walks on stage `stage`'s counts on both cores, in slices of half a second, until
+    /// `until` or until the stage's tier reaches `bound`.
+    ///
+    /// Tier 0's walk after its stage: nationally the stage's own incumbent ends ~20 short
+    /// of the bound and the helper's (on tier 1's counts too) one or two short; from the
+    /// better, on both cores, tier 0 reached 4,487 in 0.5-1 s in 4 of 4 runs and the rest
+    /// of the tenth went to the later stages (one walk from the stage's own incumbent
+    /// took the whole tenth, 6 s, and ended at 4,486 in 3 of 12 runs this stop). Tier 1 falls from
+    /// the helper's ~530 to ~420, as low as the stage's own incumbent held it, since lower
+    /// tiers are worth nothing on tier 0's count; the later stages raise it again to
+    /// 523-526 as before.
+    fn walk_both(&mut self, stage: usize, bound: i64, until: Instant) {
+        let shape = self.shape();
+        let stages = self.p.n_tiers;
+        while Instant::now() + self.costs.fill < until && self.stage_value(&self.best, stage, stages, &[]).is_some_and(|v| v < bound) {
+            let slice = (Instant::now() + std::time::Duration::from_millis(500)).min(until);
+            let mut twin = self.clone();
+            twin.next_seed += 1 << 33;
+            let twin = std::thread::scope(|scope| {
+                let other = scope.spawn(|| {
+                    twin.walk(&shape, stage, slice, None);
+                    twin
+                });
+                self.walk(&shape, stage, slice, None);
+                other.join().expect("a walk does not panic")
+            });
+            self.absorb(twin);
+        }
     }
 
     /// Takes a helper's incumbent when it is better.

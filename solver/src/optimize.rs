@@ -448,7 +448,11 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         lp_best = Some((cert.best.iter().map(|&e| weights[e]).sum(), cert.best));
     }
     let mut bb = BranchAndBound::new(&c, &sparse, &weights, limits);
-    bb.started = started;
+    // After the Lagrangian certificate, branch and bound ends at its deadline too: the
+    // margin after it is for the parts that do not stop mid-way, and the root's last
+    // iteration had run past it (nationally a round ended at 60.05-60.12 s of its 60).
+    bb.end = certificate_deadline.unwrap_or(started + std::time::Duration::from_millis(limits.time_limit_ms));
+    bb.iteration = lagrange_step;
     bb.ceiling = lp_bound;
     if let Some((value, edges)) = lp_best.or(uncapped.clone()) {
         bb.best_value = value;
@@ -464,7 +468,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     let in_time = started.elapsed() + lagrange_step < std::time::Duration::from_millis(limits.time_limit_ms)
         && certificate_deadline.is_none_or(|d| std::time::Instant::now() + lagrange_step < d);
     if lp_bound.is_none_or(|b| b > bb.best_value) && in_time {
-        bb.run(started);
+        bb.run();
     }
     let bb_bound = if bb.nodes == 0 { i128::MAX } else { bb.bound().max(bb.best_value) };
     let bound = lp_bound.map_or(bb_bound, |l| l.min(bb_bound)).max(bb.best_value);
@@ -614,7 +618,10 @@ struct BranchAndBound<'a> {
     ceiling: Option<i128>,
     nodes: usize,
     assignments: usize,
-    started: Instant,
+    /// When the search ends: no node starts, and no iteration within one, that would end
+    /// past it, judged by the last iteration.
+    end: Instant,
+    iteration: std::time::Duration,
 }
 
 impl<'a> BranchAndBound<'a> {
@@ -632,7 +639,8 @@ impl<'a> BranchAndBound<'a> {
             ceiling: None,
             nodes: 0,
             assignments: 0,
-            started: Instant::now(),
+            end: Instant::now() + std::time::Duration::from_millis(limits.time_limit_ms),
+            iteration: std::time::Duration::ZERO,
         }
     }
 
@@ -647,7 +655,7 @@ impl<'a> BranchAndBound<'a> {
 
     /// Best-first search: the open node with the highest parent bound goes next, so the
     /// proven bound falls as fast as it can; ties go to the older node (deterministic).
-    fn run(&mut self, started: Instant) {
+    fn run(&mut self) {
         let root = Node { removed: vec![], fixed: vec![], lambda: vec![0; self.c.caps.len()] };
         let mut queue: BinaryHeap<(i128, Reverse<usize>)> = BinaryHeap::new();
         let mut nodes: Vec<Option<Node>> = vec![Some(root)];
@@ -660,7 +668,7 @@ impl<'a> BranchAndBound<'a> {
             if parent_bound <= self.best_value {
                 continue;
             }
-            let out_of_time = self.nodes > 0 && started.elapsed().as_millis() as u64 >= self.limits.time_limit_ms;
+            let out_of_time = self.nodes > 0 && Instant::now() + self.iteration >= self.end;
             if self.nodes >= self.limits.max_nodes || out_of_time {
                 // Unexplored: its parent's bound still bounds it.
                 self.open_bounds.push(parent_bound);
@@ -759,9 +767,10 @@ impl<'a> BranchAndBound<'a> {
         // The root sets the multipliers every child starts from: it gets the most work.
         let iterations = if self.nodes <= 1 { self.limits.iterations * 4 } else { (self.limits.iterations / 8).max(4) };
         for _ in 0..iterations {
-            if self.started.elapsed().as_millis() as u64 >= self.limits.time_limit_ms && best.0 != i128::MAX {
+            if Instant::now() + self.iteration >= self.end && best.0 != i128::MAX {
                 break;
             }
+            let began = Instant::now();
             let (ub, chosen, load) = self.relax(node, &lambda);
             if ub == i128::MIN {
                 return None;
@@ -777,6 +786,7 @@ impl<'a> BranchAndBound<'a> {
                 }
             }
             self.repair(node, &chosen, &caps, fixed_value);
+            self.iteration = began.elapsed();
             let violated = load.iter().zip(&caps).any(|(l, c)| l > c);
             // Feasible and complementary: the relaxation's matching is optimal here.
             let complementary = lambda.iter().zip(load.iter().zip(&caps)).all(|(l, (ld, c))| *l == 0 || ld == c);
