@@ -656,10 +656,10 @@ impl<'p, 'a> Search<'p, 'a> {
     /// of the bound and the helper's (on tier 1's counts too) one or two short; from the
     /// better, on both cores, tier 0 reached 4,487 in 0.5-1 s in 4 of 4 runs and the rest
     /// of the tenth went to the later stages (one walk from the stage's own incumbent
-    /// took the whole tenth, 6 s, and ended at 4,486 in 3 of 12 runs this stop). Tier 1 falls from
-    /// the helper's ~530 to ~420, as low as the stage's own incumbent held it, since lower
-    /// tiers are worth nothing on tier 0's count; the later stages raise it again to
-    /// 523-526 as before.
+    /// took the whole tenth, 6 s, and ended at 4,486 in 3 of 12 runs). Tier 1 falls from
+    /// the helper's ~530 to ~420, as low as the stage's own incumbent held it, since
+    /// lower tiers are worth nothing on tier 0's count; the later stages raise it again
+    /// to 523-526 as before.
     fn walk_both(&mut self, stage: usize, bound: i64, until: Instant) {
         let shape = self.shape();
         let stages = self.p.n_tiers;
