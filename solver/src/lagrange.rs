@@ -608,11 +608,18 @@ impl<'p, 'a> Search<'p, 'a> {
         let p = self.p;
         let Some(counts) = count_weights(p, stage) else { return };
         let walk_shape = crate::neighbourhood::Shape { folded: &counts, ..*shape };
+        // Tier 0's own walk prefers, among equally good solves, to keep the lower tiers'
+        // matches (see `Walk::soft`): nationally it starts from the helper's ~530 of tier 1
+        // and ended at ~420 without; tier 1 then ended at 524-527 (5 runs, mean 525.4)
+        // against 523-525 (5 runs, mean 524). On the later stages' walks, lower tiers kept
+        // so, the city's tier 1 was as good (108.8 against 108.6 over 10 runs each).
+        let soft: Option<Vec<i128>> =
+            (stage == 0).then(|| (0..p.edges.len()).map(|e| i128::from(counts[e] == 0 && p.folded[e] > 0)).collect());
         let end = crate::neighbourhood::improve_gated(
             &walk_shape,
             &self.best,
             until,
-            Some(Walk { seed: self.next_seed as u64, jitter: walk_jitter(stage), stop }),
+            Some(Walk { seed: self.next_seed as u64, jitter: walk_jitter(stage), stop, soft: soft.as_deref() }),
         );
         self.next_seed += 1;
         let mut load = vec![0i64; p.caps.len()];
@@ -654,12 +661,9 @@ impl<'p, 'a> Search<'p, 'a> {
     ///
     /// Tier 0's walk after its stage: nationally the stage's own incumbent ends ~20 short
     /// of the bound and the helper's (on tier 1's counts too) one or two short; from the
-    /// better, on both cores, tier 0 reached 4,487 in 0.5-1 s in 4 of 4 runs and the rest
+    /// better, on both cores, tier 0 reached 4,487 in 0.5-1 s in 10 of 10 runs and the rest
     /// of the tenth went to the later stages (one walk from the stage's own incumbent
-    /// took the whole tenth, 6 s, and ended at 4,486 in 3 of 12 runs). Tier 1 falls from
-    /// the helper's ~530 to ~420, as low as the stage's own incumbent held it, since
-    /// lower tiers are worth nothing on tier 0's count; the later stages raise it again
-    /// to 523-526 as before.
+    /// took the whole tenth, 6 s, and ended at 4,486 in 3 of 12 runs).
     fn walk_both(&mut self, stage: usize, bound: i64, until: Instant) {
         let shape = self.shape();
         let stages = self.p.n_tiers;

@@ -331,6 +331,7 @@ fn resolve_gated(
     inside: &[bool],
     side: Side,
     jitter: Option<(&mut StdRng, i128)>,
+    soft: Option<&[i128]>,
 ) -> Option<(Vec<usize>, bool)> {
     // A municipality's clients may move to omklap dwellings (ungrouped), which makes
     // room in its contingents; in a corporation's neighbourhood they would only keep
@@ -384,7 +385,8 @@ fn resolve_gated(
     let weight: Vec<i128> = match jitter {
         Some((rng, jitter)) => {
             perm.shuffle(rng);
-            exact.iter().map(|&w| if w > 0 { w + rng.random_range(0..jitter) } else { w }).collect()
+            let soft = |j: usize| soft.map_or(0, |soft| soft[sub.global[kept[j]]].clamp(0, 1));
+            exact.iter().enumerate().map(|(j, &w)| if w > 0 { w + rng.random_range(0..jitter) } else { w.max(soft(j)) }).collect()
         }
         None => exact.clone(),
     };
@@ -432,6 +434,11 @@ pub(crate) struct Walk<'a> {
     /// order alone; 107.6 over 10).
     pub jitter: i128,
     pub stop: Option<&'a std::sync::atomic::AtomicBool>,
+    /// Per edge, a preference among equally good solves, added to the jitter (at most 1,
+    /// and only on edges worth nothing: it stays within the jitter's room): the edges a
+    /// walk would keep but does not count, a lower tier's, which it then drops only where
+    /// that opens a move.
+    pub soft: Option<&'a [i128]>,
 }
 
 /// Re-solves the incumbent over every component of groups (see [`components`]), both
@@ -460,7 +467,8 @@ pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant, w
     while since_gain < sweeps * neighbourhoods.len() && Instant::now() < until && !stopped() {
         let (side, inside) = &neighbourhoods[k % neighbourhoods.len()];
         since_gain += 1;
-        if let Some((next, gained)) = resolve_gated(s, &current, inside, *side, rng.as_mut().map(|(r, j)| (r, *j))) {
+        let soft = walk.as_ref().and_then(|w| w.soft);
+        if let Some((next, gained)) = resolve_gated(s, &current, inside, *side, rng.as_mut().map(|(r, j)| (r, *j)), soft) {
             current = next;
             if gained {
                 since_gain = 0;
@@ -610,7 +618,7 @@ mod tests {
             let start = greedy(&inst);
             let before = value(&inst, &start)?;
             let far = Instant::now() + std::time::Duration::from_secs(60);
-            let out = with_shape(&inst, |s| improve_gated(s, &start, far, Some(Walk { seed, jitter: JITTER, stop: None })));
+            let out = with_shape(&inst, |s| improve_gated(s, &start, far, Some(Walk { seed, jitter: JITTER, stop: None, soft: None })));
             prop_assert!(value(&inst, &out)? >= before);
         }
 
@@ -669,9 +677,36 @@ mod tests {
         let far = Instant::now() + std::time::Duration::from_secs(60);
         assert_eq!(with_shape(&inst, |s| improve_gated(s, &[0], far, None)), vec![0]);
         let ends: std::collections::BTreeSet<Vec<usize>> = (0..20)
-            .map(|seed| with_shape(&inst, |s| improve_gated(s, &[0], far, Some(Walk { seed, jitter: JITTER, stop: None }))))
+            .map(|seed| with_shape(&inst, |s| improve_gated(s, &[0], far, Some(Walk { seed, jitter: JITTER, stop: None, soft: None }))))
             .collect();
         assert_eq!(ends.into_iter().collect::<Vec<_>>(), vec![vec![0], vec![1]]);
+    }
+
+    /// On tier 0's count a tier-1 match is worth nothing: a walk drops it, or keeps it
+    /// where its solve may (`Walk::soft`) — never at tier 0's cost.
+    #[test]
+    fn a_soft_walk_keeps_what_the_count_does_not_weigh() {
+        // Client 0 (tier 0) holds dwelling 1, client 1's (tier 1) only dwelling; client 0
+        // may as well take dwelling 0.
+        let inst: Instance = (2, 2, vec![(0, 0, 1, Some(0)), (0, 1, 1, Some(0)), (1, 1, 1, Some(0))], vec![2], vec![0, 1]);
+        let counts = [10, 10, 0];
+        let far = Instant::now() + std::time::Duration::from_secs(60);
+        let walk = |soft: Option<&[i128]>, seed| {
+            with_shape(&inst, |s| {
+                improve_gated(&Shape { folded: &counts, ..*s }, &[1], far, Some(Walk { seed, jitter: 1, stop: None, soft }))
+            })
+        };
+        for seed in 0..10 {
+            assert_eq!(walk(Some(&[0, 0, 1]), seed), vec![0, 2], "seed {seed}: client 1 placed beside client 0");
+            assert!(!walk(None, seed).contains(&2), "seed {seed}: worth nothing, client 1 is not placed");
+        }
+        // Where keeping it would cost tier 0's match, it is not kept.
+        let inst: Instance = (2, 1, vec![(0, 0, 1, Some(0)), (1, 0, 1, Some(0))], vec![1], vec![0, 1]);
+        let counts = [10, 0];
+        let out = with_shape(&inst, |s| {
+            improve_gated(&Shape { folded: &counts, ..*s }, &[1], far, Some(Walk { seed: 0, jitter: 1, stop: None, soft: Some(&[0, 1]) }))
+        });
+        assert_eq!(out, vec![0]);
     }
 
     #[test]
