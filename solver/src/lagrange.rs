@@ -115,6 +115,10 @@ fn walk_jitter(stage: usize) -> i128 {
 /// [`certify`]).
 const TIER0_WALK: f64 = 0.1;
 
+/// How long both cores walk before tier 0's own walk checks whether it has reached its
+/// bound (see [`Search::walk_both`]).
+const WALK_SLICE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Steps' time without repairing for each repair's (see [`Search::stage`]).
 const REPAIR_REST: u32 = 5;
 
@@ -610,7 +614,7 @@ impl<'p, 'a> Search<'p, 'a> {
         let walk_shape = crate::neighbourhood::Shape { folded: &counts, ..*shape };
         // Tier 0's own walk prefers, among equally good solves, to keep the lower tiers'
         // matches (see `Walk::soft`): nationally it starts from the helper's ~530 of tier 1
-        // and ended at ~420 without; tier 1 then ended at 524-527 (5 runs, mean 525.4)
+        // and ended at ~420 without; tier 1 then ended at 524-527 (6 runs, mean 525.3)
         // against 523-525 (5 runs, mean 524). On the later stages' walks, lower tiers kept
         // so, the city's tier 1 was as good (108.8 against 108.6 over 10 runs each).
         let soft: Option<Vec<i128>> =
@@ -656,19 +660,19 @@ impl<'p, 'a> Search<'p, 'a> {
         Some(Helper { search, walk_stage, until })
     }
 
-    /// Walks on stage `stage`'s counts on both cores, in slices of half a second, until
+    /// Walks on stage `stage`'s counts on both cores, in slices of [`WALK_SLICE`], until
     /// `until` or until the stage's tier reaches `bound`.
     ///
     /// Tier 0's walk after its stage: nationally the stage's own incumbent ends ~20 short
     /// of the bound and the helper's (on tier 1's counts too) one or two short; from the
-    /// better, on both cores, tier 0 reached 4,487 in 0.5-1 s in 10 of 10 runs and the rest
+    /// better, on both cores, tier 0 reached 4,487 in 0.5-1 s in 11 of 11 runs and the rest
     /// of the tenth went to the later stages (one walk from the stage's own incumbent
     /// took the whole tenth, 6 s, and ended at 4,486 in 3 of 12 runs).
     fn walk_both(&mut self, stage: usize, bound: i64, until: Instant) {
         let shape = self.shape();
         let stages = self.p.n_tiers;
         while Instant::now() + self.costs.fill < until && self.stage_value(&self.best, stage, stages, &[]).is_some_and(|v| v < bound) {
-            let slice = (Instant::now() + std::time::Duration::from_millis(500)).min(until);
+            let slice = (Instant::now() + WALK_SLICE).min(until);
             let mut twin = self.clone();
             twin.next_seed += 1 << 33;
             let twin = std::thread::scope(|scope| {

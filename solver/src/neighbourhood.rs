@@ -324,7 +324,7 @@ fn components(s: &Shape<'_>, side: Side) -> Vec<usize> {
 /// where each node on `side` keeps the edges of one group only (the group of its match,
 /// else the one it has most edges in): then the sub-problem is a flow, solved exactly
 /// (`gated.rs`), and whether it gains. `None` when it is no better; with `jitter`, ties
-/// are broken at random and `None` only when it is worse.
+/// are broken at random (and towards `soft`'s edges) and `None` only when it is worse.
 fn resolve_gated(
     s: &Shape<'_>,
     current: &[usize],
@@ -434,10 +434,10 @@ pub(crate) struct Walk<'a> {
     /// order alone; 107.6 over 10).
     pub jitter: i128,
     pub stop: Option<&'a std::sync::atomic::AtomicBool>,
-    /// Per edge, a preference among equally good solves, added to the jitter (at most 1,
-    /// and only on edges worth nothing: it stays within the jitter's room): the edges a
-    /// walk would keep but does not count, a lower tier's, which it then drops only where
-    /// that opens a move.
+    /// Per edge, a preference among equally good solves: an edge worth nothing gets it as
+    /// its tie-break weight (at most 1, within the jitter's room, so never more than a
+    /// unit of the count): the edges a walk would keep but does not count, a lower
+    /// tier's, which it then drops only where that opens a move.
     pub soft: Option<&'a [i128]>,
 }
 

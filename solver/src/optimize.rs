@@ -447,11 +447,12 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         lp_bound = Some(fold_bounds(&enc, &cert.tier_bounds, cert.weight_bound, &counts));
         lp_best = Some((cert.best.iter().map(|&e| weights[e]).sum(), cert.best));
     }
-    let mut bb = BranchAndBound::new(&c, &sparse, &weights, limits);
     // After the Lagrangian certificate, branch and bound ends at its deadline too: the
     // margin after it is for the parts that do not stop mid-way, and the root's last
     // iteration had run past it (nationally a round ended at 60.05-60.12 s of its 60).
-    bb.end = certificate_deadline.unwrap_or(started + std::time::Duration::from_millis(limits.time_limit_ms));
+    let end = certificate_deadline.unwrap_or(started + std::time::Duration::from_millis(limits.time_limit_ms));
+    let mut bb = BranchAndBound::new(&c, &sparse, &weights, limits, end);
+    // Its root alone costs at least what one of the Lagrangian's steps did.
     bb.iteration = lagrange_step;
     bb.ceiling = lp_bound;
     if let Some((value, edges)) = lp_best.or(uncapped.clone()) {
@@ -461,12 +462,9 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
     if uncapped.is_some() {
         lp_bound = Some(bb.best_value);
     }
-    // Branch and bound's root alone costs at least what one of the Lagrangian's steps did.
-    // After the Lagrangian certificate, only in the time it leaves before its deadline:
-    // the margin after it is for the parts that do not stop mid-way (nationally, a root
-    // started in it ended the round 14-32 ms past its 60 s).
-    let in_time = started.elapsed() + lagrange_step < std::time::Duration::from_millis(limits.time_limit_ms)
-        && certificate_deadline.is_none_or(|d| std::time::Instant::now() + lagrange_step < d);
+    // It starts only when its root's first iteration ends in time (nationally, a root
+    // started in the certificate's margin ended the round 14-32 ms past its 60 s).
+    let in_time = Instant::now() + bb.iteration < bb.end;
     if lp_bound.is_none_or(|b| b > bb.best_value) && in_time {
         bb.run();
     }
@@ -625,7 +623,7 @@ struct BranchAndBound<'a> {
 }
 
 impl<'a> BranchAndBound<'a> {
-    fn new(c: &'a Canonical, g: &'a Sparse<'a>, w: &'a [i128], limits: Limits) -> Self {
+    fn new(c: &'a Canonical, g: &'a Sparse<'a>, w: &'a [i128], limits: Limits, end: Instant) -> Self {
         BranchAndBound {
             c,
             g,
@@ -639,7 +637,7 @@ impl<'a> BranchAndBound<'a> {
             ceiling: None,
             nodes: 0,
             assignments: 0,
-            end: Instant::now() + std::time::Duration::from_millis(limits.time_limit_ms),
+            end,
             iteration: std::time::Duration::ZERO,
         }
     }
