@@ -27,6 +27,7 @@
 pub(crate) mod allocate;
 mod assignment;
 mod augment;
+mod bundle;
 mod gated;
 pub mod generate;
 mod lagrange;
