@@ -16,7 +16,7 @@ pub(crate) struct Bundle {
     center_value: f64,
     /// The proximal step: how far from the centre the next point may go.
     t: f64,
-    /// The model's value at the last point proposed.
+    /// The model's value at the last point evaluated, before its own cut.
     predicted: f64,
     /// Null steps since the last serious one.
     nulls: usize,
@@ -115,7 +115,6 @@ impl Bundle {
             }
             self.cuts = keep.iter().map(|&i| self.cuts[i].clone()).collect();
         }
-        self.predicted = self.cuts.iter().map(|(a, s)| a + dot(s, &next)).fold(f64::MIN, f64::max);
         Some(next)
     }
 }
