@@ -386,11 +386,11 @@ impl<'p, 'a> Search<'p, 'a> {
         let mut factor = 0.1f64;
         // The later tier stages' multipliers move by a proximal bundle method first (see
         // `bundle.rs`), and by the volume algorithm from its best point once it stalls.
-        // Nationally the volume algorithm alone left tier 1's bound at 592-630 (HiGHS' LP
-        // and optimum: 527), the bundle at 545-550, tier 2's at 156-162 and 137-148. On
-        // tier 0 the bundle is faster at first (4,488.7 after 100 steps, against 4,513)
-        // but stalls at 4,487.82, where the volume algorithm reaches 4,487.05: its proof
-        // would hang on a margin of 0.18.
+        // Nationally the volume algorithm alone left tier 1's bound at 615, at 583-595 with
+        // nearly all of the stage for its steps (HiGHS' LP and optimum: 527), the bundle at
+        // 545-550; tier 2's at 156-162 and 137-148. On tier 0 the bundle is faster at first
+        // (4,488.7 after 100 steps, against 4,513) but stalls at 4,487.82, where the volume
+        // algorithm reaches 4,487.05: its proof would hang on a margin of 0.18.
         let mut bundle = (stage > 0 && stage < stages).then(Bundle::new);
         let mut first_l = i128::MAX;
         let mut misses = 0;
