@@ -14,12 +14,15 @@ fn main() {
     let g = build(&generate(size, seed)).graph;
     let tiers = g.left.iter().map(|l| l.tier as usize + 1).max().unwrap();
     let tier_of: HashMap<&str, usize> = g.left.iter().map(|l| (l.id.as_str(), l.tier as usize)).collect();
-    // Each node's edges, so that a constraint is built from its own.
-    let mut by_left: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_right: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Each node's edges, so that a constraint is built from its own (in the nodes' order:
+    // the same model each run).
+    let left_index: HashMap<&str, usize> = g.left.iter().enumerate().map(|(i, l)| (l.id.as_str(), i)).collect();
+    let right_index: HashMap<&str, usize> = g.right.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let mut by_left: Vec<Vec<usize>> = vec![Vec::new(); g.left.len()];
+    let mut by_right: Vec<Vec<usize>> = vec![Vec::new(); g.right.len()];
     for (k, e) in g.edges.iter().enumerate() {
-        by_left.entry(e.left.as_str()).or_default().push(k);
-        by_right.entry(e.right.as_str()).or_default().push(k);
+        by_left[left_index[e.left.as_str()]].push(k);
+        by_right[right_index[e.right.as_str()]].push(k);
     }
     let mut floors: Vec<f64> = vec![];
     for stage in 0..=tiers {
@@ -30,7 +33,7 @@ fn main() {
         let objective: Expression =
             if stage < tiers { count(stage) } else { g.edges.iter().zip(&x).map(|(e, v)| e.weight as f64 * *v).sum() };
         let mut constraints = Vec::new();
-        for edges in by_left.values().chain(by_right.values()) {
+        for edges in by_left.iter().chain(&by_right).filter(|edges| !edges.is_empty()) {
             let e: Expression = edges.iter().map(|&k| x[k]).sum();
             constraints.push(constraint!(e <= 1.0));
         }

@@ -121,7 +121,8 @@ const TIER0_WALK: f64 = 0.1;
 const WALK_SLICE: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// How far the bundle method's first move goes, in multiplier units (a placement's worth
-/// of a tier stage): 1 and 4 gave the national tier-1 bound 547.0 and 547.5.
+/// of a tier stage): with an earlier version of the method, 1 and 4 gave the national
+/// tier-1 bound 547.0 and 547.5.
 const BUNDLE_FIRST_STEP: f64 = 1.0;
 
 /// Steps' time without repairing for each repair's (see [`Search::stage`]).
