@@ -125,6 +125,16 @@ const WALK_SLICE: std::time::Duration = std::time::Duration::from_millis(500);
 /// tier-1 bound 547.0 and 547.5.
 const BUNDLE_FIRST_STEP: f64 = 1.0;
 
+/// The most of a stage's time its LP relaxation takes.
+const PDHG_SHARE: f64 = 0.3;
+
+/// The LP's primal weights (see `pdhg.rs`), measured nationally: on the count stages
+/// 0.03 solved tier 1's LP in ~1,500 iterations, 0.01 in ~3,000, 0.1 and 0.3 not in
+/// 5,000 (at 527.6 and 527.9), 1 not in 9,000 (527.8); on the weight stage 0.1 came
+/// closest in 6,000 (relative to the LP 4.4e-4; 0.03: 1.7e-3, 0.3: 6.1e-4, 3: 2.1e-3).
+const PDHG_COUNT_WEIGHT: f64 = 0.03;
+const PDHG_WEIGHT_WEIGHT: f64 = 0.1;
+
 /// Steps' time without repairing for each repair's (see [`Search::stage`]).
 const REPAIR_REST: u32 = 5;
 
@@ -132,8 +142,26 @@ const REPAIR_REST: u32 = 5;
 /// search goes first.
 const MIN_STEPS: f64 = 0.2;
 
+/// What edge `e` is worth on stage `stage`'s scale: one for a match of the stage's tier,
+/// its weight on the weight stage.
+fn stage_objective(p: &Problem<'_>, stage: usize, stages: usize, e: usize) -> i128 {
+    if stage < stages {
+        i128::from(p.tier[p.edges[e].0] == stage)
+    } else {
+        i128::from(p.edges[e].2)
+    }
+}
+
+/// Whether edge `e` takes part in stage `stage`: a tier's stage leaves out the lower
+/// tiers' edges, which can only take room.
+fn takes_part(p: &Problem<'_>, stage: usize, stages: usize, e: usize) -> bool {
+    stage == stages || p.tier[p.edges[e].0] <= stage
+}
+
 /// Bounds every stage and searches for a matching that meets the bounds, until `deadline`.
-pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
+/// `lp_duals_from`: the least time for a stage with which its LP relaxation proposes the
+/// steps' multipliers first (see [`crate::optimize::Limits::lp_duals_min_stage_ms`]).
+pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::time::Duration) -> Certificate {
     let mut s = Search::new(p);
     let stages = if p.tiered { p.n_tiers } else { 0 };
     let mut tier_bounds: Vec<i64> = Vec::new();
@@ -195,6 +223,16 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
         let stop = AtomicBool::new(false);
         let bound = std::thread::scope(|scope| {
             let helper = helper.map(|h| scope.spawn(|| h.run(&stop)));
+            // With seconds for the stage, its LP relaxation proposes the steps'
+            // multipliers first (see `pdhg.rs`): its duals on the caps and held tiers are
+            // the Lagrangian dual's optimum, which the steps approach slowly (nationally
+            // the bundle left tier 1 at 545-550 after ~100 steps; the LP's duals give 527,
+            // the optimum, in ~1,500 iterations, ~1.3 s). When the LP is solved its bound
+            // is the stage's in one step, and the search takes the rest of the stage
+            // after it, as when the tiers above are one short.
+            let duals = (share >= lp_duals_from).then(|| s.lp_duals(stage, stages, &tier_bounds, started + share.mul_f64(PDHG_SHARE)));
+            let lp_solved = duals.as_ref().is_some_and(|d| d.solved);
+            let steps_first = steps_first || (p.tiered && lp_solved);
             if search && !steps_first {
                 s.neighbourhoods(started + share.saturating_sub(reserve), (stage < stages).then_some(stage));
             }
@@ -208,15 +246,21 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
             // tier 0 was left unproven in 5 of 5 runs (in 1 of 2 going on, in none with
             // the closing below limited too).
             let more = (stage == 0 && stages > 0).then(|| (started + share + left.mul_f64(TIER0_MORE)).min(deadline));
-            let bound =
-                s.stage(stage, stages, &tier_bounds, &mut lambda, if steps_first { started + reserve } else { started + share }, more);
+            let bound = s.stage(
+                stage,
+                stages,
+                &tier_bounds,
+                Start { lambda: &mut lambda, lp: duals },
+                if steps_first { started + reserve } else { started + share },
+                more,
+            );
             steps_took = steps_began.elapsed();
             // Still two or more short, tier 0 walks on its count alone (see `Search::walk`)
             // for up to a tenth of the time, after the helper's join and from the better
             // incumbent (see `Search::walk_both`). One short, as the city's, the next
             // stage's steps go first instead (see above). With one tier alone, what its
             // stage leaves goes to branch and bound, whose bound is the better one there
-            // (the replay's hindsight: at most 1,209, 1,308 after a walk).
+            // (the replay's hindsight, before the LP's duals: at most 1,209, 1,308 after a walk).
             let tier0_walk = stage == 0 && stages > 1 && s.stage_value(&s.best, 0, stages, &[]).is_some_and(|v| v + 1 < bound);
             if steps_first {
                 s.neighbourhoods(started + share, (stage < stages).then_some(stage));
@@ -239,6 +283,14 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant) -> Certificate {
         }
     }
     unreachable!("the loop returns at the weight stage")
+}
+
+/// Where a stage's multipliers start (see [`Search::stage`]): the caps' prices carried
+/// from the stage before (left at this stage's best on return), or its LP relaxation's
+/// duals where it ran.
+struct Start<'l> {
+    lambda: &'l mut [f64],
+    lp: Option<crate::pdhg::Duals>,
 }
 
 /// A walk on the second core (see [`Search::helper`]).
@@ -332,27 +384,13 @@ impl<'p, 'a> Search<'p, 'a> {
 
     /// Bounds one stage; returns the floor of the best `L`. With `more`, the steps go on
     /// until then when at `until` the incumbent is two or more short of the bound.
-    fn stage(
-        &mut self,
-        stage: usize,
-        stages: usize,
-        held: &[i64],
-        lambda: &mut [f64],
-        mut until: Instant,
-        mut more: Option<Instant>,
-    ) -> i64 {
+    fn stage(&mut self, stage: usize, stages: usize, held: &[i64], start: Start<'_>, mut until: Instant, mut more: Option<Instant>) -> i64 {
+        let Start { lambda, lp } = start;
         let p = self.p;
         let scale = if stage < stages { TIER_SCALE } else { WEIGHT_SCALE };
         self.max_tier =
             if stage < stages { Some(stage) } else { self.stage_value(&self.best, stage, stages, held).is_none().then_some(p.n_tiers) };
-        let objective = |e: usize| -> i128 {
-            let t = p.tier[p.edges[e].0];
-            if stage < stages {
-                i128::from(t == stage)
-            } else {
-                i128::from(p.edges[e].2)
-            }
-        };
+        let objective = |e: usize| stage_objective(p, stage, stages, e);
         // The best matching so far meets the stages above: place more of this one's
         // tier in it first, around everyone it holds.
         self.repair(&self.best.clone());
@@ -369,7 +407,7 @@ impl<'p, 'a> Search<'p, 'a> {
         let first_step = steps_until.checked_sub(self.costs.step).unwrap_or(steps_until);
         self.polish_within((Instant::now() + share.mul_f64(polish)).min(first_step));
         // A tier's stage leaves out the lower tiers' edges: they can only take room.
-        let active: Vec<bool> = (0..p.edges.len()).map(|e| stage == stages || p.tier[p.edges[e].0] <= stage).collect();
+        let active: Vec<bool> = (0..p.edges.len()).map(|e| takes_part(p, stage, stages, e)).collect();
         // The volume algorithm (Barahona and Anbil): the direction is the average of the
         // relaxed matchings' loads, not the last one's, which at a degenerate point (many
         // equally good matchings, as counts have) swings from one to another; steps from
@@ -378,6 +416,14 @@ impl<'p, 'a> Search<'p, 'a> {
         // most: the held tiers' edges take part from the first matching on.
         let most = if stage < stages { 1.0 } else { p.edges.iter().map(|e| e.2).max().unwrap_or(0).max(1) as f64 };
         let mut mu = vec![most; held.len()];
+        // Multipliers from the stage's LP relaxation, where it ran (see `certify`): when
+        // it was solved no multipliers do better, and one step takes its bound.
+        let mut lp_solved = false;
+        if let Some(d) = lp {
+            lambda.copy_from_slice(&d.lambda);
+            mu = d.mu;
+            lp_solved = d.solved;
+        }
         let mut best_l = i128::MAX;
         let mut best_point = (lambda.to_vec(), mu.clone());
         let mut avg_load = vec![0f64; p.caps.len()];
@@ -494,7 +540,7 @@ impl<'p, 'a> Search<'p, 'a> {
             }
             let bound = best_l.div_euclid(scale) as i64;
             let reached = self.stage_value(&self.best, stage, stages, held);
-            if reached.is_some_and(|v| v >= bound) || factor < 1e-5 {
+            if reached.is_some_and(|v| v >= bound) || factor < 1e-5 || lp_solved {
                 break;
             }
             if let Some(b) = bundle.as_mut() {
@@ -552,6 +598,26 @@ impl<'p, 'a> Search<'p, 'a> {
             self.polish_within(until);
         }
         bound
+    }
+
+    /// The stage's LP relaxation's duals on the caps and held tiers (see `pdhg.rs`),
+    /// until `until` or the LP is solved.
+    fn lp_duals(&self, stage: usize, stages: usize, held: &[i64], until: Instant) -> crate::pdhg::Duals {
+        let p = self.p;
+        let lp = crate::pdhg::StageLp {
+            n_left: p.n_left,
+            n_right: p.n_right,
+            edges: p.edges,
+            group_of: p.group_of,
+            caps: p.caps,
+            tier: p.tier,
+            held,
+            objective: (0..p.edges.len())
+                .map(|e| takes_part(p, stage, stages, e).then(|| stage_objective(p, stage, stages, e) as f64))
+                .collect(),
+        };
+        let weight = if stage < stages { PDHG_COUNT_WEIGHT } else { PDHG_WEIGHT_WEIGHT };
+        crate::pdhg::duals(&lp, weight, until)
     }
 
     /// Polishes (see [`Search::polish`]) when the last polish would end by `until`.

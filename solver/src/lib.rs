@@ -35,6 +35,7 @@ mod lp;
 pub mod model;
 mod neighbourhood;
 pub mod optimize;
+mod pdhg;
 pub mod replay;
 #[cfg(test)]
 mod testing;

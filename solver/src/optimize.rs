@@ -135,11 +135,23 @@ pub struct Limits {
     pub lp_certificate_max_edges: usize,
     /// The solver; [`Backend::Native`] unless asked.
     pub backend: Backend,
+    /// Above the LP's size, a stage of the Lagrangian certificate with at least this long
+    /// first takes its multipliers from its LP relaxation's duals (by the primal-dual
+    /// hybrid gradient method: ~1,000-4,000 iterations of ~1 ms nationally); with less,
+    /// at city size a stage has ~0.5 s, the search and the steps need it.
+    pub lp_duals_min_stage_ms: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_nodes: 20_000, iterations: 60, time_limit_ms: 2_000, lp_certificate_max_edges: 12_000, backend: Backend::Native }
+        Limits {
+            max_nodes: 20_000,
+            iterations: 60,
+            time_limit_ms: 2_000,
+            lp_certificate_max_edges: 12_000,
+            backend: Backend::Native,
+            lp_duals_min_stage_ms: 3_000,
+        }
     }
 }
 
@@ -436,7 +448,7 @@ pub fn solve_with(g: &Graph, objective: Objective, limits: Limits) -> Result<Sol
         // So a twentieth of the limit, at most 300 ms.
         let limit = std::time::Duration::from_millis(limits.time_limit_ms);
         let deadline = started + limit - (limit / 20).min(std::time::Duration::from_millis(300));
-        let cert = crate::lagrange::certify(&problem, deadline);
+        let cert = crate::lagrange::certify(&problem, deadline, std::time::Duration::from_millis(limits.lp_duals_min_stage_ms));
         lagrange_assignments = cert.assignments;
         lagrange_step = cert.step;
         certificate_deadline = Some(deadline);

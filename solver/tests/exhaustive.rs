@@ -130,6 +130,28 @@ fn proven_optimum(g: &Graph, limits: Limits) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The solve within `limits` (the Lagrangian certificate alone) claims proven only what
+/// is optimal, and its gap covers the distance to the optimum.
+fn certificate_claims_nothing_untrue(g: &Graph, limits: Limits) -> Result<(), TestCaseError> {
+    let s = solve_with(g, Objective::Tiered, limits).unwrap();
+    feasible(g, &s);
+    let (counts, weight) = brute(g, Objective::Tiered);
+    for (t, stage) in s.stages.iter().enumerate().take(counts.len()) {
+        if stage.proven && s.stages[..t].iter().all(|st| st.proven) {
+            prop_assert_eq!(stage.value, counts[t], "tier {} claimed proven", t);
+        }
+    }
+    if s.status == Status::Optimal {
+        prop_assert_eq!(&s.tier_counts, &counts);
+        prop_assert_eq!(s.total_weight, weight);
+    }
+    if s.tier_counts == counts {
+        let claimed = s.gap * s.total_weight.unsigned_abs().max(1) as f64;
+        prop_assert!(claimed + 1e-9 >= (weight - s.total_weight) as f64, "gap {} hides {} weight", s.gap, weight - s.total_weight);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(600))]
 
@@ -155,23 +177,15 @@ proptest! {
     /// distance to the optimum.
     #[test]
     fn lagrangian_certificate_claims_nothing_untrue(g in instance()) {
-        let limits = Limits { lp_certificate_max_edges: 0, max_nodes: 0, time_limit_ms: 200, ..Limits::default() };
-        let s = solve_with(&g, Objective::Tiered, limits).unwrap();
-        feasible(&g, &s);
-        let (counts, weight) = brute(&g, Objective::Tiered);
-        for (t, stage) in s.stages.iter().enumerate().take(counts.len()) {
-            if stage.proven && s.stages[..t].iter().all(|st| st.proven) {
-                prop_assert_eq!(stage.value, counts[t], "tier {} claimed proven", t);
-            }
-        }
-        if s.status == Status::Optimal {
-            prop_assert_eq!(&s.tier_counts, &counts);
-            prop_assert_eq!(s.total_weight, weight);
-        }
-        if s.tier_counts == counts {
-            let claimed = s.gap * s.total_weight.unsigned_abs().max(1) as f64;
-            prop_assert!(claimed + 1e-9 >= (weight - s.total_weight) as f64, "gap {} hides {} weight", s.gap, weight - s.total_weight);
-        }
+        certificate_claims_nothing_untrue(&g, Limits { lp_certificate_max_edges: 0, max_nodes: 0, time_limit_ms: 200, ..Limits::default() })?;
+    }
+
+    /// The same with every stage's multipliers first from its LP relaxation's duals (as
+    /// nationally, where a stage has seconds).
+    #[test]
+    fn lagrangian_certificate_from_lp_duals_claims_nothing_untrue(g in instance()) {
+        let limits = Limits { lp_certificate_max_edges: 0, max_nodes: 0, time_limit_ms: 200, lp_duals_min_stage_ms: 0, ..Limits::default() };
+        certificate_claims_nothing_untrue(&g, limits)?;
     }
 
     #[test]
