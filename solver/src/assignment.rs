@@ -222,6 +222,21 @@ impl Warm {
         Matching { edge_of_left: self.edge_of_row.clone(), value }
     }
 
+    /// Per edge, its reduced cost at the last solve's optimum (0 for edges not
+    /// `allowed`): a matching that uses an allowed edge `e` is worth at most the optimum's
+    /// value less `e`'s reduced cost (the potentials stay a dual solution, whose value is
+    /// the optimum's, and every other edge's reduced cost is at least 0).
+    pub(crate) fn reduced_costs(&self, g: &Sparse<'_>, weight: &[i128], allowed: &[bool]) -> Vec<i128> {
+        let mut rc = vec![0; weight.len()];
+        for (i, edges) in g.adj.iter().enumerate() {
+            let u = self.u(weight, i);
+            for &(j, e) in edges.iter().filter(|(_, e)| allowed[*e]) {
+                rc[e] = -weight[e] - u - self.v[j];
+            }
+        }
+        rc
+    }
+
     /// Shortest augmenting paths from each of `rows`, unassigned, in order.
     fn augment(&mut self, g: &Sparse<'_>, weight: &[i128], allowed: &[bool], rows: &[usize]) {
         let n_cols = g.n_right + g.adj.len();
@@ -311,6 +326,39 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Forcing an allowed edge into the matching costs at least its reduced cost, and
+        /// the optimum's own edges cost nothing.
+        #[test]
+        fn reduced_costs_bound_each_forced_edge(
+            n_left in 1usize..7,
+            n_right in 1usize..7,
+            raw in proptest::collection::vec((0usize..7, 0usize..7, -10i128..30, 0u8..10), 0..25),
+        ) {
+            let mut edges: Vec<(usize, usize, i128, bool)> = raw.iter().map(|&(l, r, w, a)| (l % n_left, r % n_right, w, a > 1)).collect();
+            edges.sort_by_key(|e| (e.0, e.1));
+            edges.dedup_by_key(|e| (e.0, e.1));
+            let mut adj = vec![Vec::new(); n_left];
+            for (k, e) in edges.iter().enumerate() {
+                adj[e.0].push((e.1, k));
+            }
+            let g = Sparse { n_right, adj: &adj };
+            let w: Vec<i128> = edges.iter().map(|e| e.2).collect();
+            let allowed: Vec<bool> = edges.iter().map(|e| e.3).collect();
+            let mut warm = Warm::new(&g);
+            let m = warm.solve(&g, &w, &allowed);
+            let rc = warm.reduced_costs(&g, &w, &allowed);
+            for (k, e) in edges.iter().enumerate().filter(|(_, e)| e.3) {
+                proptest::prop_assert!(rc[k] >= 0, "edge {k}: reduced cost {}", rc[k]);
+                if m.edge_of_left[e.0] == Some(k) {
+                    proptest::prop_assert_eq!(rc[k], 0);
+                }
+                // The best matching with edge k: k and the best of the rest without its ends.
+                let rest: Vec<bool> = edges.iter().map(|f| f.3 && f.0 != e.0 && f.1 != e.1).collect();
+                let forced = e.2 + max_weight_matching(&g, &w, &rest).value;
+                proptest::prop_assert!(forced <= m.value - rc[k], "edge {k}: forced {forced}, optimum {} less {}", m.value, rc[k]);
+            }
+        }
 
         /// A warm solve after any change of weights and allowed edges equals a fresh one.
         #[test]
