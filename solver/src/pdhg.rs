@@ -43,6 +43,45 @@ pub(crate) struct Duals {
 /// The KKT error, relative to the bound, below which the LP counts as solved.
 const SOLVED: f64 = 1e-6;
 
+/// An edge taking part: its rows (left, right, group, held tier; [`NONE`] where it has
+/// none) and its objective.
+struct E {
+    l: u32,
+    r: u32,
+    g: u32,
+    h: u32,
+    c: f64,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl E {
+    /// (Kᵀy)_e: the edge's column of the constraints times the duals (a held tier's row
+    /// is a ≥, kept as −count ≤ −bound).
+    fn kty(&self, y: &[f64]) -> f64 {
+        let mut s = y[self.l as usize] + y[self.r as usize];
+        if self.g != NONE {
+            s += y[self.g as usize];
+        }
+        if self.h != NONE {
+            s -= y[self.h as usize];
+        }
+        s
+    }
+
+    /// Adds `v` of the edge to its rows' sums (Kx).
+    fn add_to(&self, rows: &mut [f64], v: f64) {
+        rows[self.l as usize] += v;
+        rows[self.r as usize] += v;
+        if self.g != NONE {
+            rows[self.g as usize] += v;
+        }
+        if self.h != NONE {
+            rows[self.h as usize] -= v;
+        }
+    }
+}
+
 /// Row layout: left nodes, right nodes, groups, held tiers.
 struct Rows {
     left: usize,
@@ -57,15 +96,6 @@ pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
     let n_groups = lp.caps.len();
     let rows = Rows { left: 0, right: lp.n_left, group: lp.n_left + lp.n_right, total: lp.n_left + lp.n_right + n_groups + lp.held.len() };
     let held0 = rows.group + n_groups;
-    // The edges taking part: their rows (left, right, group, held tier) and objective.
-    struct E {
-        l: u32,
-        r: u32,
-        g: u32,
-        h: u32,
-        c: f64,
-    }
-    const NONE: u32 = u32::MAX;
     let scale = lp.objective.iter().flatten().fold(0f64, |m, c| m.max(c.abs())).max(1e-12);
     let es: Vec<E> = lp
         .edges
@@ -109,20 +139,10 @@ pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
         })
         .collect();
     let sigma: Vec<f64> = len.iter().map(|n| if *n > 0.0 { 1.0 / n } else { 0.0 }).collect();
-    let kty = |y: &[f64], e: &E| -> f64 {
-        let mut s = y[e.l as usize] + y[e.r as usize];
-        if e.g != NONE {
-            s += y[e.g as usize];
-        }
-        if e.h != NONE {
-            s -= y[e.h as usize];
-        }
-        s
-    };
     // The box bound at y (in the scaled objective).
     let bound_at = |y: &[f64]| -> f64 {
         let rows: f64 = b.iter().zip(y).map(|(b, y)| b * y).sum();
-        rows + es.iter().map(|e| (e.c - kty(y, e)).max(0.0)).sum::<f64>()
+        rows + es.iter().map(|e| (e.c - e.kty(y)).max(0.0)).sum::<f64>()
     };
     let mut x = vec![0f64; es.len()];
     let mut y = vec![0f64; rows.total];
@@ -134,18 +154,11 @@ pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
     let mut iterations = 0;
     let mut solved = false;
     // The KKT error of (x, y): primal infeasibility and the gap to the box bound.
-    let error = |x: &[f64], y: &[f64], acc: &mut Vec<f64>| -> (f64, f64) {
+    let error = |x: &[f64], y: &[f64], acc: &mut [f64]| -> (f64, f64) {
         acc.iter_mut().for_each(|a| *a = 0.0);
         let mut primal = 0.0;
         for (e, v) in es.iter().zip(x) {
-            acc[e.l as usize] += v;
-            acc[e.r as usize] += v;
-            if e.g != NONE {
-                acc[e.g as usize] += v;
-            }
-            if e.h != NONE {
-                acc[e.h as usize] -= v;
-            }
+            e.add_to(acc, *v);
             primal += e.c * v;
         }
         let infeasible: f64 = acc.iter().zip(&b).map(|(a, b)| (a - b).max(0.0).powi(2)).sum();
@@ -156,18 +169,10 @@ pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
         for _ in 0..64 {
             acc.iter_mut().for_each(|a| *a = 0.0);
             for (((e, xe), t), sx) in es.iter().zip(x.iter_mut()).zip(&tau).zip(sum_x.iter_mut()) {
-                let next = (*xe - t * weight * (kty(&y, e) - e.c)).clamp(0.0, 1.0);
-                let bar = 2.0 * next - *xe;
+                let next = (*xe - t * weight * (e.kty(&y) - e.c)).clamp(0.0, 1.0);
+                e.add_to(&mut acc, 2.0 * next - *xe);
                 *xe = next;
                 *sx += next;
-                acc[e.l as usize] += bar;
-                acc[e.r as usize] += bar;
-                if e.g != NONE {
-                    acc[e.g as usize] += bar;
-                }
-                if e.h != NONE {
-                    acc[e.h as usize] -= bar;
-                }
             }
             for i in 0..rows.total {
                 y[i] = (y[i] + sigma[i] / weight * (acc[i] - b[i])).max(0.0);
