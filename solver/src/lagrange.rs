@@ -129,7 +129,7 @@ const BUNDLE_FIRST_STEP: f64 = 1.0;
 const PDHG_SHARE: f64 = 0.3;
 
 /// The LP's primal weights (see `pdhg.rs`), measured nationally: on the count stages
-/// 0.03 solved tier 1's LP in ~1,500 iterations, 0.01 in ~3,000, 0.1 and 0.3 not in
+/// 0.03 solved tier 1's LP in ~1,500 iterations, 0.01 in ~3,300, 0.1 and 0.3 not in
 /// 5,000 (at 527.6 and 527.9), 1 not in 9,000 (527.8); on the weight stage 0.1 came
 /// closest in 6,000 (relative to the LP 4.4e-4; 0.03: 1.7e-3, 0.3: 6.1e-4, 3: 2.1e-3).
 const PDHG_COUNT_WEIGHT: f64 = 0.03;

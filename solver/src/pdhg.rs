@@ -82,20 +82,14 @@ impl E {
     }
 }
 
-/// Row layout: left nodes, right nodes, groups, held tiers.
-struct Rows {
-    left: usize,
-    right: usize,
-    group: usize,
-    total: usize,
-}
-
 /// Runs until `until` or until the LP is solved. `weight` is the primal weight: how far
 /// x moves against y.
 pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
+    // The rows: left nodes, then right nodes, groups, held tiers.
     let n_groups = lp.caps.len();
-    let rows = Rows { left: 0, right: lp.n_left, group: lp.n_left + lp.n_right, total: lp.n_left + lp.n_right + n_groups + lp.held.len() };
-    let held0 = rows.group + n_groups;
+    let (right0, group0) = (lp.n_left, lp.n_left + lp.n_right);
+    let held0 = group0 + n_groups;
+    let n_rows = held0 + lp.held.len();
     let scale = lp.objective.iter().flatten().fold(0f64, |m, c| m.max(c.abs())).max(1e-12);
     let es: Vec<E> = lp
         .edges
@@ -103,24 +97,24 @@ pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
         .enumerate()
         .filter_map(|(e, &(l, r, _))| {
             lp.objective[e].map(|c| E {
-                l: (rows.left + l) as u32,
-                r: (rows.right + r) as u32,
-                g: lp.group_of[e].map_or(NONE, |g| (rows.group + g) as u32),
+                l: l as u32,
+                r: (right0 + r) as u32,
+                g: lp.group_of[e].map_or(NONE, |g| (group0 + g) as u32),
                 h: if lp.tier[l] < lp.held.len() { (held0 + lp.tier[l]) as u32 } else { NONE },
                 c: c / scale,
             })
         })
         .collect();
-    let mut b = vec![1f64; rows.total];
+    let mut b = vec![1f64; n_rows];
     for (g, c) in lp.caps.iter().enumerate() {
-        b[rows.group + g] = *c as f64;
+        b[group0 + g] = *c as f64;
     }
     for (r, h) in lp.held.iter().enumerate() {
         b[held0 + r] = -(*h as f64);
     }
     // Diagonal preconditioning (Pock–Chambolle, α = 1): τ_e = 1 / its rows, σ_i = 1 /
     // the row's length.
-    let mut len = vec![0f64; rows.total];
+    let mut len = vec![0f64; n_rows];
     let tau: Vec<f64> = es
         .iter()
         .map(|e| {
@@ -145,9 +139,9 @@ pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
         rows + es.iter().map(|e| (e.c - e.kty(y)).max(0.0)).sum::<f64>()
     };
     let mut x = vec![0f64; es.len()];
-    let mut y = vec![0f64; rows.total];
-    let mut acc = vec![0f64; rows.total];
-    let (mut sum_x, mut sum_y) = (vec![0f64; es.len()], vec![0f64; rows.total]);
+    let mut y = vec![0f64; n_rows];
+    let mut acc = vec![0f64; n_rows];
+    let (mut sum_x, mut sum_y) = (vec![0f64; es.len()], vec![0f64; n_rows]);
     let mut in_average = 0usize;
     let mut best = (f64::MAX, y.clone());
     let mut last_restart_error = f64::MAX;
@@ -174,7 +168,7 @@ pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
                 *xe = next;
                 *sx += next;
             }
-            for i in 0..rows.total {
+            for i in 0..n_rows {
                 y[i] = (y[i] + sigma[i] / weight * (acc[i] - b[i])).max(0.0);
                 sum_y[i] += y[i];
             }
@@ -211,7 +205,7 @@ pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
     }
     let y = best.1;
     Duals {
-        lambda: (0..n_groups).map(|g| y[rows.group + g] * scale).collect(),
+        lambda: (0..n_groups).map(|g| y[group0 + g] * scale).collect(),
         mu: (0..lp.held.len()).map(|r| y[held0 + r] * scale).collect(),
         bound: best.0 * scale,
         solved,
