@@ -738,7 +738,7 @@ impl<'p, 'a> Search<'p, 'a> {
         // Edges in no matching that meets the bounds count nothing (see `excluded`): the
         // walk moves off them towards the LP's optimal face. Nationally tier 1 ended its
         // stage at 526 in 3 of 3 traced runs (523-525 in 3 without) and the round at 527,
-        // every tier proven, in 4 of 8 (1 of 5 without).
+        // every tier proven, in 5 of 9 (1 of 5 without).
         for (c, x) in counts.iter_mut().zip(&self.excluded) {
             if *x {
                 *c = 0;
