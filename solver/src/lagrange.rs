@@ -66,6 +66,9 @@ pub(crate) struct Certificate {
     pub step: std::time::Duration,
 }
 
+/// A problem's adjacency and group members without some edges (see [`Search::restrict`]).
+type Restricted = (Vec<Vec<(usize, usize)>>, Vec<Vec<usize>>);
+
 /// Multipliers per unit of the stage's objective: tier stages count in ones, so a fine
 /// grid; the weight stage's weights are already integers of some size.
 const TIER_SCALE: i128 = 1 << 12;
@@ -831,11 +834,7 @@ impl<'p, 'a> Search<'p, 'a> {
     /// Goes on with the problem without its excluded edges (see `excluded`), built into
     /// `parts` and `problem`, when there are any: once the incumbent meets every tier's
     /// bound, the weight stage keeps those counts, and no matching that does uses them.
-    fn restrict(
-        &mut self,
-        parts: &'a std::cell::OnceCell<(Vec<Vec<(usize, usize)>>, Vec<Vec<usize>>)>,
-        problem: &'p std::cell::OnceCell<Problem<'a>>,
-    ) {
+    fn restrict(&mut self, parts: &'a std::cell::OnceCell<Restricted>, problem: &'p std::cell::OnceCell<Problem<'a>>) {
         let p = self.p;
         if !self.excluded.iter().any(|x| *x) {
             return;
