@@ -512,6 +512,28 @@ fn fold_bounds(enc: &Encoding, tier_bounds: &[i64], weight_bound: i64, counts: &
     bound
 }
 
+/// Per tier, whether the folded `bound` leaves no matching with more of that tier and as
+/// many of every tier above as `counts`. Measured from the counts of the tiers up to it,
+/// not from the whole value: a matching one short of a tier's bound may hold more of a
+/// lower tier than that tier's bound (which holds only with the tiers above at theirs),
+/// and its whole value then comes within one tier factor of the bound (the national
+/// round at 4,487 / 526 / 114 against 4,487 / 527 / 113 was claimed proven at 526).
+/// Anything below a tier adds less than its factor less the most any weights can
+/// subtract (see `encoding`): a matching with one more of it reaches at least the
+/// counts' prefix, one factor, less that.
+fn proven_tiers(enc: &Encoding, bound: i128, counts: &[i64]) -> Vec<bool> {
+    let w_max = (enc.tier_factor.last().copied().unwrap_or(1) - 1) / 2;
+    let mut prefix = 0i128;
+    counts
+        .iter()
+        .zip(&enc.tier_factor)
+        .map(|(count, f)| {
+            prefix += f * i128::from(*count);
+            bound - prefix < f - w_max
+        })
+        .collect()
+}
+
 /// The solution of the matching `chosen` (canonical edges) of folded value `value`, with
 /// `bound` proven on the folded objective.
 #[allow(clippy::too_many_arguments)]
@@ -535,11 +557,11 @@ fn assemble(
         tier_counts[c.tier[c.edges[k].0]] += 1;
     }
     let gap_abs = bound - value;
-    // A stage is proven when the gap cannot hide one more match of its tier.
     let mut stages = Vec::new();
     if objective == Objective::Tiered {
+        let proven = proven_tiers(enc, bound, &tier_counts);
         for (t, count) in tier_counts.iter().enumerate() {
-            stages.push(Stage { name: format!("tier {t}"), value: *count, proven: gap_abs < enc.tier_factor[t] });
+            stages.push(Stage { name: format!("tier {t}"), value: *count, proven: proven[t] });
         }
     }
     stages.push(Stage { name: "weight".into(), value: total_weight, proven: gap_abs == 0 });
@@ -951,5 +973,44 @@ impl<'a> BranchAndBound<'a> {
             all.sort();
             self.best_edges = all;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The factors `encoding` gives 10 clients whose weights add up to at most 100:
+    /// 2 · 100 + 1, times 11 per tier up.
+    fn ten_clients() -> Encoding {
+        Encoding { tier_factor: vec![201 * 121, 201 * 11, 201] }
+    }
+
+    fn value(enc: &Encoding, counts: &[i64], weight: i64) -> i128 {
+        counts.iter().zip(&enc.tier_factor).map(|(c, f)| f * i128::from(*c)).sum::<i128>() + i128::from(weight)
+    }
+
+    #[test]
+    fn a_tier_short_of_its_bound_is_not_proven_by_more_of_a_lower_tier() {
+        let enc = ten_clients();
+        // Bounds 4 / 3 / 1 and weight 90; the matching holds 4 / 2 / 2: tier 2's bound
+        // holds only with tier 1 at 3, and its one extra comes within a tier-1 factor.
+        let counts = [4, 2, 2];
+        let bound = fold_bounds(&enc, &[4, 3, 1], 90, &counts);
+        assert!(bound - value(&enc, &counts, 80) < enc.tier_factor[1], "the case the whole value misjudged");
+        assert_eq!(proven_tiers(&enc, bound, &counts), [true, false, false]);
+        // At every bound, every tier is proven (the weight is not: 80 of 90).
+        let counts = [4, 3, 1];
+        let bound = fold_bounds(&enc, &[4, 3, 1], 90, &counts);
+        assert_eq!(proven_tiers(&enc, bound, &counts), [true, true, true]);
+        // One short with the tier below at its bound.
+        let counts = [4, 2, 1];
+        assert_eq!(proven_tiers(&enc, fold_bounds(&enc, &[4, 3, 1], 90, &counts), &counts), [true, false, false]);
+        // Negative weights: a bound of -100 on the weight (the least any matching has).
+        let counts = [4, 3, 1];
+        assert_eq!(proven_tiers(&enc, fold_bounds(&enc, &[4, 3, 1], -100, &counts), &counts), [true, true, true]);
+        // A bound one placement of tier 0 above.
+        let counts = [3, 3, 1];
+        assert_eq!(proven_tiers(&enc, fold_bounds(&enc, &[4, 3, 1], 90, &counts), &counts), [false, false, false]);
     }
 }
