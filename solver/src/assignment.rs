@@ -125,6 +125,11 @@ impl Warm {
         Warm { prefer_free: true, ..Warm::new(g) }
     }
 
+    /// The column potentials as a maximisation's dual (each at least 0).
+    pub(crate) fn col_prices(&self, n_right: usize) -> Vec<i128> {
+        self.v[..n_right].iter().map(|v| (-v).max(0)).collect()
+    }
+
     /// The reduced row potential of assigned row `i`: what its column costs it.
     fn u(&self, weight: &[i128], i: usize) -> i128 {
         cost(weight, self.edge_of_row[i]) - self.v[self.col_of_row[i]]

@@ -51,7 +51,7 @@ const TARGET: f64 = 1_000.0;
 /// the sub-problem depends on how many of their clients are matched elsewhere (about two
 /// in three on the city round, five in six nationally), so the size then follows the
 /// sub-problems' sizes towards [`TARGET`].
-const FIRST_SIZE: f64 = 2_500.0;
+pub(crate) const FIRST_SIZE: f64 = 2_500.0;
 
 /// Branch-and-bound nodes per neighbourhood when its LP's vertex is fractional.
 const NODES: u64 = 20;
@@ -101,6 +101,36 @@ pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, until: In
     (current, solved)
 }
 
+/// The neighbourhood grown from the groups `seeds` (where the LP's duals say the
+/// incumbent falls short) to about `size` edges, solved exactly: the better matching, if
+/// any, and how many groups it held.
+pub(crate) fn improve_around(
+    s: &Shape<'_>,
+    matching: &[usize],
+    seeds: &[usize],
+    size: usize,
+    until: Instant,
+) -> (Option<Vec<usize>>, usize) {
+    let mut groups_of_right: Vec<Vec<usize>> = vec![Vec::new(); s.n_right];
+    for (e, g) in s.group_of.iter().enumerate() {
+        if let Some(g) = *g {
+            let r = s.edges[e].1;
+            if !groups_of_right[r].contains(&g) {
+                groups_of_right[r].push(g);
+            }
+        }
+    }
+    let chosen = neighbourhood_from(s, seeds, &groups_of_right, size);
+    let (better, _) = resolve(s, matching, &chosen, Budget { until, nodes: NODES });
+    (
+        better.map(|mut b| {
+            b.sort_unstable();
+            b
+        }),
+        chosen.iter().filter(|x| **x).count(),
+    )
+}
+
 /// Groups breadth-first from `seed`, each taken while their edges stay within `size`:
 /// first over shared right nodes (in a round, one corporation's contingents in
 /// neighbouring municipalities), then over shared clients (one municipality's
@@ -109,11 +139,18 @@ pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, until: In
 /// one corporation to another: with right nodes alone, tier 0 stayed at 4,476 (4,485
 /// with clients too); at city size 89 of tier 1 (91).
 fn neighbourhood(s: &Shape<'_>, seed: usize, groups_of_right: &[Vec<usize>], size: usize) -> Vec<bool> {
+    neighbourhood_from(s, &[seed], groups_of_right, size)
+}
+
+/// As [`neighbourhood`], grown from all of `seeds` at once.
+fn neighbourhood_from(s: &Shape<'_>, seeds: &[usize], groups_of_right: &[Vec<usize>], size: usize) -> Vec<bool> {
     let mut inside = vec![false; s.caps.len()];
     let mut seen = vec![false; s.caps.len()];
-    let mut by_right = VecDeque::from([seed]);
+    let mut by_right: VecDeque<usize> = seeds.iter().copied().collect();
     let mut by_left = VecDeque::new();
-    seen[seed] = true;
+    for &g in seeds {
+        seen[g] = true;
+    }
     let mut edges = 0;
     while let Some(g) = by_right.pop_front().or_else(|| by_left.pop_front()) {
         if edges > 0 && edges + s.members[g].len() > size {
@@ -662,6 +699,29 @@ mod tests {
             for start in [vec![], greedy(&inst)] {
                 let before = value(&inst, &start)?;
                 match with_shape(&inst, |s| resolve(s, &start, &every, unlimited()).0) {
+                    Some(out) => prop_assert_eq!(value(&inst, &out)?, optimum),
+                    None => prop_assert_eq!(before, optimum),
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Grown from every group with no limit on its size, the neighbourhood around the
+        /// LP's shortfalls is the whole problem too (every edge grouped).
+        #[test]
+        fn around_every_group_is_the_whole_problem(inst in instance()) {
+            prop_assume!(inst.2.iter().all(|e| e.3.is_some()));
+            let optimum = brute(&inst, &folded(&inst));
+            let seeds: Vec<usize> = (0..inst.3.len()).collect();
+            let far = Instant::now() + std::time::Duration::from_secs(600);
+            for start in [vec![], greedy(&inst)] {
+                let before = value(&inst, &start)?;
+                let (out, groups) = with_shape(&inst, |s| improve_around(s, &start, &seeds, usize::MAX, far));
+                prop_assert_eq!(groups, seeds.len());
+                match out {
                     Some(out) => prop_assert_eq!(value(&inst, &out)?, optimum),
                     None => prop_assert_eq!(before, optimum),
                 }
