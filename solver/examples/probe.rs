@@ -1,7 +1,8 @@
 //! One generated round through the matcher, one line out, for tuning:
 //! `cargo run -p solver --release --example probe -- SIZE [MILLISECONDS] [highs]`
 //! (`highs` with `--features highs`). `LPMAX=0` skips the LP certificate, so the
-//! Lagrangian one runs even on a region; `SEED=N` another round than seed 1.
+//! Lagrangian one runs even on a region; `SEED=N` another round than seed 1; `LPDUALS=MS`
+//! the least stage time for the LP's duals.
 use solver::generate::{generate, Size};
 use solver::model::build;
 use solver::optimize::{solve_with, Limits, Objective};
@@ -16,6 +17,7 @@ fn main() {
     let mut limits = Limits {
         time_limit_ms: ms,
         lp_certificate_max_edges: std::env::var("LPMAX").map_or(12_000, |v| v.parse().unwrap()),
+        lp_duals_min_stage_ms: std::env::var("LPDUALS").map_or(Limits::default().lp_duals_min_stage_ms, |v| v.parse().unwrap()),
         ..Limits::default()
     };
     #[cfg(feature = "highs")]
