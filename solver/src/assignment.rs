@@ -125,9 +125,19 @@ impl Warm {
         Warm { prefer_free: true, ..Warm::new(g) }
     }
 
-    /// The column potentials as a maximisation's dual (each at least 0).
-    pub(crate) fn col_prices(&self, n_right: usize) -> Vec<i128> {
-        self.v[..n_right].iter().map(|v| (-v).max(0)).collect()
+    /// A dual solution of the last solve as prices, each at least 0: per row (left node)
+    /// and per real column (right node), with every allowed edge's weight at most its
+    /// row's and column's prices together. Each column keeps its potential, each row
+    /// takes the least that covers its allowed edges; where the potentials are optimal
+    /// (in every traced national stage) the prices add up to the optimum's value.
+    pub(crate) fn prices(&self, g: &Sparse<'_>, weight: &[i128], allowed: &[bool]) -> (Vec<i128>, Vec<i128>) {
+        let col: Vec<i128> = self.v[..g.n_right].iter().map(|v| (-v).max(0)).collect();
+        let row = g
+            .adj
+            .iter()
+            .map(|edges| edges.iter().filter(|(_, e)| allowed[*e]).map(|&(j, e)| weight[e] - col[j]).max().unwrap_or(0).max(0))
+            .collect();
+        (row, col)
     }
 
     /// The reduced row potential of assigned row `i`: what its column costs it.
@@ -353,6 +363,12 @@ mod tests {
             let mut warm = Warm::new(&g);
             let m = warm.solve(&g, &w, &allowed);
             let rc = warm.reduced_costs(&g, &w, &allowed);
+            let (row, col) = warm.prices(&g, &w, &allowed);
+            proptest::prop_assert!(row.iter().chain(&col).all(|x| *x >= 0));
+            proptest::prop_assert_eq!(row.iter().sum::<i128>() + col.iter().sum::<i128>(), m.value, "the prices add up to the optimum");
+            for (k, e) in edges.iter().enumerate().filter(|(_, e)| e.3) {
+                proptest::prop_assert!(row[e.0] + col[e.1] >= w[k], "edge {k} not covered");
+            }
             for (k, e) in edges.iter().enumerate().filter(|(_, e)| e.3) {
                 proptest::prop_assert!(rc[k] >= 0, "edge {k}: reduced cost {}", rc[k]);
                 if m.edge_of_left[e.0] == Some(k) {

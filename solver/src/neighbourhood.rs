@@ -57,9 +57,9 @@ pub(crate) const FIRST_SIZE: f64 = 2_500.0;
 const NODES: u64 = 20;
 
 /// Improves `matching` (feasible) neighbourhood by neighbourhood until `until`; each
-/// group seeds one in turn, from group `start` on. Returns the matching and the number
-/// of neighbourhoods solved.
-pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, until: Instant) -> (Vec<usize>, usize) {
+/// group seeds one in turn, from group `start` on, in the order `order` when given (else
+/// by index). Returns the matching and the number of neighbourhoods solved.
+pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, order: Option<&[usize]>, until: Instant) -> (Vec<usize>, usize) {
     let n_groups = s.caps.len();
     let mut current = matching.to_vec();
     if n_groups == 0 {
@@ -82,7 +82,8 @@ pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, until: In
     let mut longest = std::time::Duration::ZERO;
     let mut size = FIRST_SIZE;
     while since_gain < n_groups && Instant::now() + longest < until {
-        let seed = (start + solved) % n_groups;
+        let k = (start + solved) % n_groups;
+        let seed = order.map_or(k, |o| o[k]);
         let chosen = neighbourhood(s, seed, &groups_of_right, size as usize);
         let began = Instant::now();
         let (better, edges) = resolve(s, &current, &chosen, Budget { until, nodes: NODES });
@@ -593,7 +594,7 @@ mod tests {
     /// what it found.
     fn search(inst: &Instance, start: &[usize]) -> Result<i128, TestCaseError> {
         let far = Instant::now() + std::time::Duration::from_secs(60);
-        let (out, _) = with_shape(inst, |s| improve(s, start, 0, far));
+        let (out, _) = with_shape(inst, |s| improve(s, start, 0, None, far));
         value(inst, &out)
     }
 
