@@ -96,6 +96,10 @@ const WALK: f64 = 0.8;
 /// three solves of 70-140 ms placed tier 1's last (526 to 527) in 4 of 4 runs.
 const AROUND: f64 = 0.3;
 
+/// The most of a later stage's time the neighbourhoods around a tier above that is still
+/// short take, at its start.
+const AROUND_LATER: f64 = 0.1;
+
 /// Per edge, its worth on tier stage `stage`'s counts alone: a match of tier `t` up to
 /// the stage is worth more than all matches of the tiers below it together, in units
 /// above a walk's random tie-breaks; lower tiers are worth nothing. `None` when that
@@ -254,6 +258,14 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             // after it, as when the tiers above are one short.
             let duals = (share >= lp_duals_from).then(|| s.lp_duals(stage, stages, &tier_bounds, started + share.mul_f64(PDHG_SHARE)));
             let lp_solved = duals.as_ref().is_some_and(|d| d.solved);
+            // A tier above still short of its LP's bound: the neighbourhoods around where
+            // it falls short again first, from this stage's incumbent, for at most a tenth
+            // of the stage (nationally tier 1 left at 526 by its stage, 527 in 81 ms).
+            for (t, &bound) in tier_bounds.iter().enumerate() {
+                if s.stage_value(&s.best, t, stages, &[]).is_some_and(|v| v < bound) {
+                    s.around(t, Instant::now() + share.mul_f64(AROUND_LATER));
+                }
+            }
             // The weight stage's large-neighbourhood search takes its seeds where the
             // incumbent falls short by the LP's (unsolved) duals first.
             if let (Some(d), true) = (&duals, stage == stages) {
@@ -367,7 +379,7 @@ struct Search<'p, 'a> {
     excluded: Vec<bool>,
     /// The solved LP's prices at its step (see `Search::stage`): per left node and per
     /// group, in the stage's units of `1/scale`.
-    prices: Option<Prices>,
+    prices: Vec<Prices>,
     /// The order in which the large-neighbourhood search takes its seed groups, where
     /// not by index (see `Search::order_by_shortfall`).
     seed_order: Option<Vec<usize>>,
@@ -381,8 +393,12 @@ struct Prices {
     bound: i64,
     /// Per left node.
     left: Vec<i128>,
+    /// Per right node.
+    right: Vec<i128>,
     /// Per group.
     group: Vec<i128>,
+    /// Per held tier.
+    held: Vec<i128>,
 }
 
 /// How long the stage's parts took the last time: a part that would end past its time
@@ -415,7 +431,7 @@ impl<'p, 'a> Search<'p, 'a> {
             next_seed: 0,
             costs: Costs::default(),
             excluded: vec![false; p.edges.len()],
-            prices: None,
+            prices: Vec::new(),
             seed_order: None,
         }
     }
@@ -549,8 +565,8 @@ impl<'p, 'a> Search<'p, 'a> {
                 // group full in every matching that reaches an LP bound the optimum
                 // meets (complementary slackness): where the incumbent is not, it falls
                 // short (see `Search::around`).
-                let (u, _) = warm.prices(&Sparse { n_right: p.n_right, adj: p.adj }, &weight, &allowed);
-                self.prices = Some(Prices { stage, bound: l.div_euclid(scale) as i64, left: u, group: lam.clone() });
+                let (left, right) = warm.prices(&Sparse { n_right: p.n_right, adj: p.adj }, &weight, &allowed);
+                self.prices.push(Prices { stage, bound: l.div_euclid(scale) as i64, left, right, group: lam.clone(), held: mu_i.clone() });
             }
             let mut load = vec![0f64; p.caps.len()];
             let mut count = vec![0f64; p.n_tiers];
@@ -774,10 +790,7 @@ impl<'p, 'a> Search<'p, 'a> {
     /// such solves (18-38 groups, 2,300-5,400 edges, 70-140 ms) placed the last in 4 of 4.
     fn around(&mut self, stage: usize, until: Instant) {
         let p = self.p;
-        let Some(Prices { stage: priced, bound, left: u, group: lam }) = self.prices.clone() else { return };
-        if priced != stage {
-            return;
-        }
+        let Some(Prices { bound, left, right, group, held, .. }) = self.prices.iter().find(|x| x.stage == stage).cloned() else { return };
         let (adj, members) = without(p, &self.excluded);
         // On the counts alone: a neighbourhood's folded model with the weights declines
         // past ~35 groups nationally (its objective would pass 2^40); without, one of 69
@@ -801,9 +814,18 @@ impl<'p, 'a> Search<'p, 'a> {
                     load[g] += 1;
                 }
             }
-            let mut seeds: Vec<usize> = (0..p.caps.len()).filter(|&g| lam[g] > 0 && load[g] < p.caps[g]).collect();
-            for i in (0..p.n_left).filter(|&i| !matched[i] && u[i] > 0 && p.tier[i] <= stage) {
+            let mut seeds: Vec<usize> = (0..p.caps.len()).filter(|&g| group[g] > 0 && load[g] < p.caps[g]).collect();
+            for i in (0..p.n_left).filter(|&i| !matched[i] && left[i] > 0 && p.tier[i] <= stage) {
                 seeds.extend(p.adj[i].iter().filter(|(_, e)| !self.excluded[*e]).filter_map(|&(_, e)| p.group_of[e]));
+            }
+            // And the groups of its matches that cost (a positive reduced cost).
+            for &e in self.best.iter().filter(|&&e| p.tier[p.edges[e].0] <= stage) {
+                let (l, r, _) = p.edges[e];
+                let t = p.tier[l];
+                let worth = TIER_SCALE * i128::from(t == stage) + held.get(t).copied().unwrap_or(0) - p.group_of[e].map_or(0, |g| group[g]);
+                if left[l] + right[r] > worth + TIER_SCALE / 256 {
+                    seeds.extend(p.group_of[e]);
+                }
             }
             seeds.sort_unstable();
             seeds.dedup();
