@@ -65,15 +65,7 @@ pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, order: Op
     if n_groups == 0 {
         return (current, 0);
     }
-    let mut groups_of_right: Vec<Vec<usize>> = vec![Vec::new(); s.n_right];
-    for (e, g) in s.group_of.iter().enumerate() {
-        if let Some(g) = *g {
-            let r = s.edges[e].1;
-            if !groups_of_right[r].contains(&g) {
-                groups_of_right[r].push(g);
-            }
-        }
-    }
+    let groups_of_right = groups_of_right(s);
     // Sweeps over the seeds until one whole sweep finds nothing: the incumbent is then
     // optimal within every neighbourhood. A solve is not interrupted, so none starts
     // that the longest so far would not finish in time.
@@ -112,15 +104,7 @@ pub(crate) fn improve_around(
     size: usize,
     until: Instant,
 ) -> (Option<Vec<usize>>, usize) {
-    let mut groups_of_right: Vec<Vec<usize>> = vec![Vec::new(); s.n_right];
-    for (e, g) in s.group_of.iter().enumerate() {
-        if let Some(g) = *g {
-            let r = s.edges[e].1;
-            if !groups_of_right[r].contains(&g) {
-                groups_of_right[r].push(g);
-            }
-        }
-    }
+    let groups_of_right = groups_of_right(s);
     let chosen = neighbourhood_from(s, seeds, &groups_of_right, size);
     let (better, _) = resolve(s, matching, &chosen, Budget { until, nodes: NODES });
     (
@@ -130,6 +114,20 @@ pub(crate) fn improve_around(
         }),
         chosen.iter().filter(|x| **x).count(),
     )
+}
+
+/// Per right node, the groups of its edges.
+fn groups_of_right(s: &Shape<'_>) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); s.n_right];
+    for (e, g) in s.group_of.iter().enumerate() {
+        if let Some(g) = *g {
+            let r = s.edges[e].1;
+            if !groups[r].contains(&g) {
+                groups[r].push(g);
+            }
+        }
+    }
+    groups
 }
 
 /// Groups breadth-first from `seed`, each taken while their edges stay within `size`:
