@@ -1147,7 +1147,7 @@ impl<'p, 'a> Search<'p, 'a> {
 mod tests {
     use super::*;
     use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
+    use rand::SeedableRng;
 
     /// A tier match's worth in the test's folding: far above any weight sum of 7 edges.
     const B: i128 = 1 << 16;
@@ -1174,15 +1174,8 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(7);
         let mut checked_weight = 0;
         for _ in 0..400 {
-            let (n_left, n_right, n_groups) = (rng.random_range(1..8), rng.random_range(1..7), rng.random_range(1..4));
-            let mut edges: Vec<(usize, usize, i64)> = (0..rng.random_range(1..25))
-                .map(|_| (rng.random_range(0..n_left), rng.random_range(0..n_right), rng.random_range(-5..40)))
-                .collect();
-            edges.sort_by_key(|e| (e.0, e.1));
-            edges.dedup_by_key(|e| (e.0, e.1));
-            let group_of: Vec<Option<usize>> = edges.iter().map(|_| rng.random_bool(0.7).then(|| rng.random_range(0..n_groups))).collect();
-            let caps: Vec<i64> = (0..n_groups).map(|_| rng.random_range(0..3)).collect();
-            let tier: Vec<usize> = (0..n_left).map(|_| rng.random_range(0..3)).collect();
+            let crate::testing::Round { n_left, n_right, edges, group_of, caps, tier } = crate::testing::random_round(&mut rng);
+            let n_groups = caps.len();
             let folded: Vec<i128> = edges.iter().map(|&(l, _, w)| B.pow(3 - tier[l] as u32) + i128::from(w)).collect();
             let mut adj = vec![Vec::new(); n_left];
             let mut members = vec![Vec::new(); n_groups];

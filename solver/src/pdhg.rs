@@ -215,33 +215,10 @@ pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{random_round, Round};
     use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
+    use rand::SeedableRng;
     use std::time::Duration;
-
-    /// A small round: (n_left, n_right, edges (left, right, weight), group per edge, caps,
-    /// tier per left node).
-    struct Round {
-        n_left: usize,
-        n_right: usize,
-        edges: Vec<(usize, usize, i64)>,
-        group_of: Vec<Option<usize>>,
-        caps: Vec<i64>,
-        tier: Vec<usize>,
-    }
-
-    fn random_round(rng: &mut StdRng) -> Round {
-        let (n_left, n_right, n_groups) = (rng.random_range(1..8), rng.random_range(1..7), rng.random_range(1..4));
-        let mut edges: Vec<(usize, usize, i64)> = (0..rng.random_range(1..25))
-            .map(|_| (rng.random_range(0..n_left), rng.random_range(0..n_right), rng.random_range(-5..40)))
-            .collect();
-        edges.sort_by_key(|e| (e.0, e.1));
-        edges.dedup_by_key(|e| (e.0, e.1));
-        let group_of = edges.iter().map(|_| rng.random_bool(0.7).then(|| rng.random_range(0..n_groups))).collect();
-        let caps = (0..n_groups).map(|_| rng.random_range(0..3)).collect();
-        let tier = (0..n_left).map(|_| rng.random_range(0..3)).collect();
-        Round { n_left, n_right, edges, group_of, caps, tier }
-    }
 
     /// Stage `stage` of `r` (3 tiers, then the weight) with the tiers above held at `held`.
     fn stage_duals(r: &Round, stage: usize, held: &[i64], weight: f64) -> Duals {

@@ -1,7 +1,9 @@
 //! What the unit tests of the matching parts share: small instances' edges as (left,
-//! right, weight, group), a brute-force optimum, a greedy start, a feasibility check.
+//! right, weight, group), a brute-force optimum, a greedy start, a feasibility check, a
+//! small random round.
 
 use proptest::prelude::*;
+use rand::Rng;
 
 /// A branch-and-bound budget that lets the folded model prove its optimum.
 pub(crate) fn unlimited() -> crate::lp::Budget {
@@ -94,4 +96,28 @@ pub(crate) fn within_caps(
     }
     prop_assert!(load.iter().zip(caps).all(|(l, c)| l <= c), "over a cap: {:?} > {:?}", load, caps);
     Ok(())
+}
+
+/// A small random round (up to 7 × 6, 3 groups, 3 tiers): (n_left, n_right, edges
+/// (left, right, weight), group per edge, caps, tier per left node).
+pub(crate) struct Round {
+    pub n_left: usize,
+    pub n_right: usize,
+    pub edges: Vec<(usize, usize, i64)>,
+    pub group_of: Vec<Option<usize>>,
+    pub caps: Vec<i64>,
+    pub tier: Vec<usize>,
+}
+
+pub(crate) fn random_round(rng: &mut rand::rngs::StdRng) -> Round {
+    let (n_left, n_right, n_groups) = (rng.random_range(1..8), rng.random_range(1..7), rng.random_range(1..4));
+    let mut edges: Vec<(usize, usize, i64)> = (0..rng.random_range(1..25))
+        .map(|_| (rng.random_range(0..n_left), rng.random_range(0..n_right), rng.random_range(-5..40)))
+        .collect();
+    edges.sort_by_key(|e| (e.0, e.1));
+    edges.dedup_by_key(|e| (e.0, e.1));
+    let group_of = edges.iter().map(|_| rng.random_bool(0.7).then(|| rng.random_range(0..n_groups))).collect();
+    let caps = (0..n_groups).map(|_| rng.random_range(0..3)).collect();
+    let tier = (0..n_left).map(|_| rng.random_range(0..3)).collect();
+    Round { n_left, n_right, edges, group_of, caps, tier }
 }
