@@ -147,6 +147,17 @@ const BUNDLE_FIRST_STEP: f64 = 1.0;
 /// The most of a stage's time its LP relaxation takes.
 const PDHG_SHARE: f64 = 0.3;
 
+/// The part of the weight stage its LP runs before the search starts beside it: long
+/// enough for duals that order the search's seeds (see `Search::order_by_shortfall`).
+const PDHG_FIRST: f64 = 0.1;
+
+/// Until where in the weight stage its LP runs beside the search, when it does; its
+/// steps and the search after them take the rest. Nationally the steps' repairs at the
+/// LP's duals then raised the incumbent by 55-600 in 1.5-1.9 s (at 0.8 of the stage, the
+/// search after them had little time left: weight gap 1.0e-4-2.5e-4 over 3 runs against
+/// 0.88e-4-1.44e-4 at 0.6; two rounds of the LP and steps, at 0.45 and 0.8, 1.5e-4-1.8e-4).
+const LP_BESIDE: f64 = 0.6;
+
 /// The LP's primal weights (see `pdhg.rs`), measured nationally: on the count stages
 /// 0.03 solved tier 1's LP in ~1,500 iterations, 0.01 in ~3,300, 0.1 and 0.3 not in
 /// 5,000 (at 527.6 and 527.9), 1 not in 9,000 (527.8); on the weight stage 0.1 came
@@ -256,7 +267,11 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             // the optimum, in ~1,800 iterations, 1.5-1.7 s). When the LP is solved its bound
             // is the stage's in one step, and the search takes the rest of the stage
             // after it, as when the tiers above are one short.
-            let duals = (share >= lp_duals_from).then(|| s.lp_duals(stage, stages, &tier_bounds, started + share.mul_f64(PDHG_SHARE)));
+            let mut lp = (share >= lp_duals_from).then(|| s.stage_lp(stage, stages, &tier_bounds));
+            // The weight stage's LP goes on beside its search (below): here only long
+            // enough to order the search's seeds.
+            let first = if stage == stages && search { PDHG_FIRST } else { PDHG_SHARE };
+            let mut duals = lp.as_mut().map(|lp| lp.run(started + share.mul_f64(first)));
             let lp_solved = duals.as_ref().is_some_and(|d| d.solved);
             // A tier above still short of its LP's bound: the neighbourhoods around where
             // it falls short again first, from this stage's incumbent, for at most a tenth
@@ -273,7 +288,18 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             }
             let steps_first = steps_first || (p.tiered && lp_solved);
             if search && !steps_first {
-                s.neighbourhoods(started + share.saturating_sub(reserve), (stage < stages).then_some(stage));
+                match lp.take().filter(|_| stage == stages) {
+                    // The weight stage's second core is free (see `Search::helper`): its LP
+                    // goes on there while the search runs here, and the steps start from
+                    // where it got to; the search goes on after them (below).
+                    Some(mut lp) => {
+                        let until = started + share.mul_f64(LP_BESIDE);
+                        let beside = scope.spawn(move || lp.run(until));
+                        s.neighbourhoods(until, None, None);
+                        duals = Some(beside.join().expect("the LP does not panic"));
+                    }
+                    None => s.neighbourhoods(started + share.saturating_sub(reserve), (stage < stages).then_some(stage), None),
+                }
             }
             let steps_began = Instant::now();
             // Tier 0's bound is the headline of an unproven round. When its incumbent ends
@@ -285,6 +311,8 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             // tier 0 was left unproven in 5 of 5 runs (in 1 of 2 going on, in none with
             // the closing below limited too).
             let more = (stage == 0 && stages > 0).then(|| (started + share + left.mul_f64(TIER0_MORE)).min(deadline));
+            let weight_search = search && stage == stages;
+            let last_duals = if weight_search { duals.clone() } else { None };
             let bound = s.stage(
                 stage,
                 stages,
@@ -301,8 +329,19 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             // stage leaves goes to branch and bound, whose bound is the better one there
             // (the replay's hindsight, before the LP's duals: at most 1,209, 1,308 after a walk).
             let tier0_walk = stage == 0 && stages > 1 && s.stage_value(&s.best, 0, stages, &[]).is_some_and(|v| v + 1 < bound);
-            if steps_first {
-                s.neighbourhoods(started + share, (stage < stages).then_some(stage));
+            // The weight stage searches on after its steps, which end when they stop
+            // improving (nationally after ~1.5 s, with up to 40 % of the stage left), from
+            // their better incumbent and seeded where it falls short by the later duals.
+            if let Some(d) = &last_duals {
+                s.order_by_shortfall(d);
+            }
+            if steps_first || weight_search {
+                // A tier stage ends once its incumbent meets every tier's bound so far: its
+                // search is then on the weights alone, which the weight stage's, seeded by
+                // the weight LP's duals, does better (see `Search::neighbourhoods`).
+                let bounds: Vec<i64> = tier_bounds.iter().copied().chain([bound]).collect();
+                let tier_stage = (stage < stages).then_some(stage);
+                s.neighbourhoods(started + share, tier_stage, tier_stage.map(|_| &bounds[..]));
             }
             // The stage may end early (its bound met, or its steps found no way down): the
             // helper ends with it, and the time left goes on.
@@ -351,7 +390,7 @@ impl<'p, 'a> Helper<'p, 'a> {
         // A walk ends with a fill (on the city round 15-45 ms): it starts in time for the
         // last one to end with the stage, which would otherwise wait for it.
         while Instant::now() + s.costs.fill < self.until && !stop.load(Ordering::Relaxed) {
-            s.walk(&shape, self.walk_stage, self.until - s.costs.fill, Some(stop));
+            s.walk(&shape, self.walk_stage, self.until - s.costs.fill, Some(stop), None);
         }
         self.search
     }
@@ -691,9 +730,8 @@ impl<'p, 'a> Search<'p, 'a> {
         bound
     }
 
-    /// The stage's LP relaxation's duals on the caps and held tiers (see `pdhg.rs`),
-    /// until `until` or the LP is solved.
-    fn lp_duals(&self, stage: usize, stages: usize, held: &[i64], until: Instant) -> crate::pdhg::Duals {
+    /// The stage's LP relaxation, for its duals on the caps and held tiers (see `pdhg.rs`).
+    fn stage_lp(&self, stage: usize, stages: usize, held: &[i64]) -> crate::pdhg::Pdhg {
         let p = self.p;
         let lp = crate::pdhg::StageLp {
             n_left: p.n_left,
@@ -708,7 +746,7 @@ impl<'p, 'a> Search<'p, 'a> {
                 .collect(),
         };
         let weight = if stage < stages { PDHG_COUNT_WEIGHT } else { PDHG_WEIGHT_WEIGHT };
-        crate::pdhg::duals(&lp, weight, until)
+        crate::pdhg::Pdhg::new(&lp, weight)
     }
 
     /// Polishes (see [`Search::polish`]) when the last polish would end by `until`.
@@ -762,16 +800,25 @@ impl<'p, 'a> Search<'p, 'a> {
         first.unwrap_or_default()
     }
 
-    /// Re-solves the incumbent a few groups at a time (`neighbourhood.rs`) until `until`.
-    fn neighbourhoods(&mut self, until: Instant, tier_stage: Option<usize>) {
+    /// Re-solves the incumbent a few groups at a time (`neighbourhood.rs`) until `until`;
+    /// in a tier stage with `bounds` on its tiers, only until the incumbent meets them
+    /// (see `certify`).
+    fn neighbourhoods(&mut self, until: Instant, tier_stage: Option<usize>, bounds: Option<&[i64]>) {
         let shape = self.shape();
         // The flow-shaped neighbourhoods (a corporation's or a municipality's contingents
         // at once, solved by a flow in milliseconds): in a tier stage first a walk on its
         // counts, for most of the time; then on the folded weights until none gains.
         // Last the smaller neighbourhoods that cross both kinds, by the LP.
         if let Some(stage) = tier_stage {
+            let met = |s: &Self| bounds.is_some_and(|b| s.meets(&s.best, b));
+            if met(self) {
+                return;
+            }
             let now = Instant::now();
-            self.walk(&shape, stage, now + until.saturating_duration_since(now).mul_f64(WALK), None);
+            self.walk(&shape, stage, now + until.saturating_duration_since(now).mul_f64(WALK), None, bounds);
+            if met(self) {
+                return;
+            }
             let now = Instant::now();
             self.around(stage, now + until.saturating_duration_since(now).mul_f64(AROUND));
         }
@@ -901,6 +948,18 @@ impl<'p, 'a> Search<'p, 'a> {
         self.next_seed = 0;
     }
 
+    /// Whether `matching` holds at least `bounds[t]` clients of each tier `t` up to the
+    /// bounds' length.
+    fn meets(&self, matching: &[usize], bounds: &[i64]) -> bool {
+        let mut count = vec![0i64; bounds.len()];
+        for &e in matching {
+            if let Some(c) = count.get_mut(self.p.tier[self.p.edges[e].0]) {
+                *c += 1;
+            }
+        }
+        count.iter().zip(bounds).all(|(c, b)| c >= b)
+    }
+
     /// The problem as the neighbourhood searches see it.
     fn shape(&self) -> crate::neighbourhood::Shape<'a> {
         let p = self.p;
@@ -925,7 +984,17 @@ impl<'p, 'a> Search<'p, 'a> {
     /// weights every solve that does not gain is a dead end (city, 2 s: tier 1 at 99-101
     /// without the walk, 104-106 with it, 110 in 10 s; nationally tier 0 at 4,481-4,484
     /// without, 4,486-4,487 with, 4,487 with tier 0's own walk).
-    fn walk(&mut self, shape: &crate::neighbourhood::Shape<'_>, stage: usize, until: Instant, stop: Option<&AtomicBool>) {
+    ///
+    /// With `bounds` (per tier up to `stage`), the walk ends where every one of them is
+    /// met: no matching does better on its counts.
+    fn walk(
+        &mut self,
+        shape: &crate::neighbourhood::Shape<'_>,
+        stage: usize,
+        until: Instant,
+        stop: Option<&AtomicBool>,
+        bounds: Option<&[i64]>,
+    ) {
         let p = self.p;
         let Some(mut counts) = count_weights(p, stage) else { return };
         // Edges in no matching that meets the bounds count nothing (see `excluded`): the
@@ -945,11 +1014,19 @@ impl<'p, 'a> Search<'p, 'a> {
         // so, the city's tier 1 was as good (108.8 against 108.6 over 10 runs each).
         let soft: Option<Vec<i128>> =
             (stage == 0).then(|| (0..p.edges.len()).map(|e| i128::from(counts[e] == 0 && p.folded[e] > 0)).collect());
+        let this = &*self;
+        let done = bounds.map(|bounds| move |m: &[usize]| this.meets(m, bounds));
         let end = crate::neighbourhood::improve_gated(
             &walk_shape,
             &self.best,
             until,
-            Some(Walk { seed: self.next_seed as u64, jitter: walk_jitter(stage), stop, soft: soft.as_deref() }),
+            Some(Walk {
+                seed: self.next_seed as u64,
+                jitter: walk_jitter(stage),
+                stop,
+                soft: soft.as_deref(),
+                done: done.as_ref().map(|d| d as _),
+            }),
         );
         self.next_seed += 1;
         let mut load = vec![0i64; p.caps.len()];
@@ -973,7 +1050,8 @@ impl<'p, 'a> Search<'p, 'a> {
     /// that places one more of a tier wins over the weights the stage found, and on the
     /// city round cost 12 % of the weight for one more of tier 2; run only beside the
     /// stage's steps, with its weights searched after, it gained nothing (tier 1 106.75
-    /// against 106.94 on average over 16 runs each).
+    /// against 106.94 on average over 16 runs each). The weight stage's second core runs
+    /// its LP instead (see `certify`).
     fn helper(&self, stage: usize, stages: usize, until: Instant) -> Option<Helper<'p, 'a>> {
         if !self.p.tiered || stage >= stages {
             return None;
@@ -1003,10 +1081,10 @@ impl<'p, 'a> Search<'p, 'a> {
             twin.next_seed += 1 << 33;
             let twin = std::thread::scope(|scope| {
                 let other = scope.spawn(|| {
-                    twin.walk(&shape, stage, slice, None);
+                    twin.walk(&shape, stage, slice, None, None);
                     twin
                 });
-                self.walk(&shape, stage, slice, None);
+                self.walk(&shape, stage, slice, None, None);
                 other.join().expect("a walk does not panic")
             });
             self.absorb(twin);

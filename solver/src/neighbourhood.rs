@@ -457,6 +457,9 @@ pub(crate) const JITTER: i128 = 4;
 /// Sweeps without a gain after which a walk gives up.
 const WALK_SWEEPS: usize = 20;
 
+/// Whether a walk's matching is where it was going.
+pub(crate) type Done<'a> = dyn Fn(&[usize]) -> bool + 'a;
+
 /// A random walk's seed, its tie-breaks, and a flag that ends it before its time when
 /// set (a walk on another thread whose stage is over).
 pub(crate) struct Walk<'a> {
@@ -475,6 +478,8 @@ pub(crate) struct Walk<'a> {
     /// unit of the count): the edges a walk would keep but does not count, a lower
     /// tier's, which it then drops only where that opens a move.
     pub soft: Option<&'a [i128]>,
+    /// Whether a matching is where the walk was going: it ends there.
+    pub done: Option<&'a Done<'a>>,
 }
 
 /// Re-solves the incumbent over every component of groups (see [`components`]), both
@@ -508,6 +513,9 @@ pub(crate) fn improve_gated(s: &Shape<'_>, matching: &[usize], until: Instant, w
             current = next;
             if gained {
                 since_gain = 0;
+                if walk.as_ref().and_then(|w| w.done).is_some_and(|done| done(&current)) {
+                    break;
+                }
             }
         }
         k += 1;
@@ -654,7 +662,7 @@ mod tests {
             let start = greedy(&inst);
             let before = value(&inst, &start)?;
             let far = Instant::now() + std::time::Duration::from_secs(60);
-            let out = with_shape(&inst, |s| improve_gated(s, &start, far, Some(Walk { seed, jitter: JITTER, stop: None, soft: None })));
+            let out = with_shape(&inst, |s| improve_gated(s, &start, far, Some(Walk { seed, jitter: JITTER, stop: None, soft: None, done: None })));
             prop_assert!(value(&inst, &out)? >= before);
         }
 
@@ -736,9 +744,26 @@ mod tests {
         let far = Instant::now() + std::time::Duration::from_secs(60);
         assert_eq!(with_shape(&inst, |s| improve_gated(s, &[0], far, None)), vec![0]);
         let ends: std::collections::BTreeSet<Vec<usize>> = (0..20)
-            .map(|seed| with_shape(&inst, |s| improve_gated(s, &[0], far, Some(Walk { seed, jitter: JITTER, stop: None, soft: None }))))
+            .map(|seed| {
+                with_shape(&inst, |s| improve_gated(s, &[0], far, Some(Walk { seed, jitter: JITTER, stop: None, soft: None, done: None })))
+            })
             .collect();
         assert_eq!(ends.into_iter().collect::<Vec<_>>(), vec![vec![0], vec![1]]);
+    }
+
+    /// Two clients in two groups apart, neither placed: a walk places both, one solve
+    /// at a time, unless told it is done at one.
+    #[test]
+    fn a_walk_ends_where_it_is_done() {
+        let inst: Instance = (2, 2, vec![(0, 0, 10, Some(0)), (1, 1, 10, Some(1))], vec![1, 1], vec![0, 0]);
+        let far = Instant::now() + std::time::Duration::from_secs(60);
+        let one = |m: &[usize]| !m.is_empty();
+        for seed in 0..10 {
+            let walk =
+                |done| with_shape(&inst, |s| improve_gated(s, &[], far, Some(Walk { seed, jitter: JITTER, stop: None, soft: None, done })));
+            assert_eq!(walk(None).len(), 2, "seed {seed}: the walk places both");
+            assert_eq!(walk(Some(&one)).len(), 1, "seed {seed}: done at one");
+        }
     }
 
     /// On tier 0's count a tier-1 match is worth nothing: a walk drops it, or keeps it
@@ -752,7 +777,7 @@ mod tests {
         let far = Instant::now() + std::time::Duration::from_secs(60);
         let walk = |soft: Option<&[i128]>, seed| {
             with_shape(&inst, |s| {
-                improve_gated(&Shape { folded: &counts, ..*s }, &[1], far, Some(Walk { seed, jitter: 1, stop: None, soft }))
+                improve_gated(&Shape { folded: &counts, ..*s }, &[1], far, Some(Walk { seed, jitter: 1, stop: None, soft, done: None }))
             })
         };
         for seed in 0..10 {
@@ -763,7 +788,12 @@ mod tests {
         let inst: Instance = (2, 1, vec![(0, 0, 1, Some(0)), (1, 0, 1, Some(0))], vec![1], vec![0, 1]);
         let counts = [10, 0];
         let out = with_shape(&inst, |s| {
-            improve_gated(&Shape { folded: &counts, ..*s }, &[1], far, Some(Walk { seed: 0, jitter: 1, stop: None, soft: Some(&[0, 1]) }))
+            improve_gated(
+                &Shape { folded: &counts, ..*s },
+                &[1],
+                far,
+                Some(Walk { seed: 0, jitter: 1, stop: None, soft: Some(&[0, 1]), done: None }),
+            )
         });
         assert_eq!(out, vec![0]);
     }

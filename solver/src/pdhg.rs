@@ -28,6 +28,7 @@ pub(crate) struct StageLp<'a> {
 }
 
 /// The duals found: per group and per held tier, in the objective's units.
+#[derive(Clone)]
 pub(crate) struct Duals {
     pub lambda: Vec<f64>,
     pub mu: Vec<f64>,
@@ -84,131 +85,191 @@ impl E {
 
 /// Runs until `until` or until the LP is solved. `weight` is the primal weight: how far
 /// x moves against y.
+#[cfg(test)]
 pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
-    // The rows: left nodes, then right nodes, groups, held tiers.
-    let n_groups = lp.caps.len();
-    let (right0, group0) = (lp.n_left, lp.n_left + lp.n_right);
-    let held0 = group0 + n_groups;
-    let n_rows = held0 + lp.held.len();
-    let scale = lp.objective.iter().flatten().fold(0f64, |m, c| m.max(c.abs())).max(1e-12);
-    let es: Vec<E> = lp
-        .edges
-        .iter()
-        .enumerate()
-        .filter_map(|(e, &(l, r, _))| {
-            lp.objective[e].map(|c| E {
-                l: l as u32,
-                r: (right0 + r) as u32,
-                g: lp.group_of[e].map_or(NONE, |g| (group0 + g) as u32),
-                h: if lp.tier[l] < lp.held.len() { (held0 + lp.tier[l]) as u32 } else { NONE },
-                c: c / scale,
+    Pdhg::new(lp, weight).run(until)
+}
+
+/// A run of the method on one stage LP, which can be taken up again where it stopped
+/// (and on another thread: it owns what it needs).
+pub(crate) struct Pdhg {
+    es: Vec<E>,
+    /// Per edge, its step; per row, its step.
+    tau: Vec<f64>,
+    sigma: Vec<f64>,
+    /// Per row, its right-hand side.
+    b: Vec<f64>,
+    /// The objective's scale: the edges' objectives are divided by it.
+    scale: f64,
+    weight: f64,
+    n_groups: usize,
+    group0: usize,
+    held0: usize,
+    x: Vec<f64>,
+    y: Vec<f64>,
+    sum_x: Vec<f64>,
+    sum_y: Vec<f64>,
+    in_average: usize,
+    iterations: usize,
+    /// The least box bound seen, and its duals.
+    best: (f64, Vec<f64>),
+    last_restart_error: f64,
+    solved: bool,
+}
+
+impl Pdhg {
+    /// The method at its start (x = 0, y = 0) on `lp`, with primal weight `weight`: how
+    /// far x moves against y.
+    pub(crate) fn new(lp: &StageLp, weight: f64) -> Self {
+        // The rows: left nodes, then right nodes, groups, held tiers.
+        let n_groups = lp.caps.len();
+        let (right0, group0) = (lp.n_left, lp.n_left + lp.n_right);
+        let held0 = group0 + n_groups;
+        let n_rows = held0 + lp.held.len();
+        let scale = lp.objective.iter().flatten().fold(0f64, |m, c| m.max(c.abs())).max(1e-12);
+        let es: Vec<E> = lp
+            .edges
+            .iter()
+            .enumerate()
+            .filter_map(|(e, &(l, r, _))| {
+                lp.objective[e].map(|c| E {
+                    l: l as u32,
+                    r: (right0 + r) as u32,
+                    g: lp.group_of[e].map_or(NONE, |g| (group0 + g) as u32),
+                    h: if lp.tier[l] < lp.held.len() { (held0 + lp.tier[l]) as u32 } else { NONE },
+                    c: c / scale,
+                })
             })
-        })
-        .collect();
-    let mut b = vec![1f64; n_rows];
-    for (g, c) in lp.caps.iter().enumerate() {
-        b[group0 + g] = *c as f64;
+            .collect();
+        let mut b = vec![1f64; n_rows];
+        for (g, c) in lp.caps.iter().enumerate() {
+            b[group0 + g] = *c as f64;
+        }
+        for (r, h) in lp.held.iter().enumerate() {
+            b[held0 + r] = -(*h as f64);
+        }
+        // Diagonal preconditioning (Pock–Chambolle, α = 1): τ_e = 1 / its rows, σ_i = 1 /
+        // the row's length.
+        let mut len = vec![0f64; n_rows];
+        let tau: Vec<f64> = es
+            .iter()
+            .map(|e| {
+                let mut n = 2.0;
+                len[e.l as usize] += 1.0;
+                len[e.r as usize] += 1.0;
+                if e.g != NONE {
+                    len[e.g as usize] += 1.0;
+                    n += 1.0;
+                }
+                if e.h != NONE {
+                    len[e.h as usize] += 1.0;
+                    n += 1.0;
+                }
+                1.0 / n
+            })
+            .collect();
+        let sigma: Vec<f64> = len.iter().map(|n| if *n > 0.0 { 1.0 / n } else { 0.0 }).collect();
+        let n_edges = es.len();
+        Pdhg {
+            es,
+            tau,
+            sigma,
+            b,
+            scale,
+            weight,
+            n_groups,
+            group0,
+            held0,
+            x: vec![0f64; n_edges],
+            y: vec![0f64; n_rows],
+            sum_x: vec![0f64; n_edges],
+            sum_y: vec![0f64; n_rows],
+            in_average: 0,
+            iterations: 0,
+            best: (f64::MAX, vec![0f64; n_rows]),
+            last_restart_error: f64::MAX,
+            solved: false,
+        }
     }
-    for (r, h) in lp.held.iter().enumerate() {
-        b[held0 + r] = -(*h as f64);
+
+    /// The box bound at y (in the scaled objective).
+    fn bound_at(&self, y: &[f64]) -> f64 {
+        let rows: f64 = self.b.iter().zip(y).map(|(b, y)| b * y).sum();
+        rows + self.es.iter().map(|e| (e.c - e.kty(y)).max(0.0)).sum::<f64>()
     }
-    // Diagonal preconditioning (Pock–Chambolle, α = 1): τ_e = 1 / its rows, σ_i = 1 /
-    // the row's length.
-    let mut len = vec![0f64; n_rows];
-    let tau: Vec<f64> = es
-        .iter()
-        .map(|e| {
-            let mut n = 2.0;
-            len[e.l as usize] += 1.0;
-            len[e.r as usize] += 1.0;
-            if e.g != NONE {
-                len[e.g as usize] += 1.0;
-                n += 1.0;
-            }
-            if e.h != NONE {
-                len[e.h as usize] += 1.0;
-                n += 1.0;
-            }
-            1.0 / n
-        })
-        .collect();
-    let sigma: Vec<f64> = len.iter().map(|n| if *n > 0.0 { 1.0 / n } else { 0.0 }).collect();
-    // The box bound at y (in the scaled objective).
-    let bound_at = |y: &[f64]| -> f64 {
-        let rows: f64 = b.iter().zip(y).map(|(b, y)| b * y).sum();
-        rows + es.iter().map(|e| (e.c - e.kty(y)).max(0.0)).sum::<f64>()
-    };
-    let mut x = vec![0f64; es.len()];
-    let mut y = vec![0f64; n_rows];
-    let mut acc = vec![0f64; n_rows];
-    let (mut sum_x, mut sum_y) = (vec![0f64; es.len()], vec![0f64; n_rows]);
-    let mut in_average = 0usize;
-    let mut best = (f64::MAX, y.clone());
-    let mut last_restart_error = f64::MAX;
-    let mut iterations = 0;
-    let mut solved = false;
-    // The KKT error of (x, y): primal infeasibility and the gap to the box bound.
-    let error = |x: &[f64], y: &[f64], acc: &mut [f64]| -> (f64, f64) {
+
+    /// The KKT error of (x, y): primal infeasibility and the gap to the box bound; and
+    /// that bound.
+    fn error(&self, x: &[f64], y: &[f64], acc: &mut [f64]) -> (f64, f64) {
         acc.iter_mut().for_each(|a| *a = 0.0);
         let mut primal = 0.0;
-        for (e, v) in es.iter().zip(x) {
+        for (e, v) in self.es.iter().zip(x) {
             e.add_to(acc, *v);
             primal += e.c * v;
         }
-        let infeasible: f64 = acc.iter().zip(&b).map(|(a, b)| (a - b).max(0.0).powi(2)).sum();
-        let bound = bound_at(y);
+        let infeasible: f64 = acc.iter().zip(&self.b).map(|(a, b)| (a - b).max(0.0).powi(2)).sum();
+        let bound = self.bound_at(y);
         ((infeasible + (bound - primal).powi(2)).sqrt(), bound)
-    };
-    while Instant::now() < until {
-        for _ in 0..64 {
-            acc.iter_mut().for_each(|a| *a = 0.0);
-            for (((e, xe), t), sx) in es.iter().zip(x.iter_mut()).zip(&tau).zip(sum_x.iter_mut()) {
-                let next = (*xe - t * weight * (e.kty(&y) - e.c)).clamp(0.0, 1.0);
-                e.add_to(&mut acc, 2.0 * next - *xe);
-                *xe = next;
-                *sx += next;
-            }
-            for i in 0..n_rows {
-                y[i] = (y[i] + sigma[i] / weight * (acc[i] - b[i])).max(0.0);
-                sum_y[i] += y[i];
-            }
-            in_average += 1;
-            iterations += 1;
-        }
-        let n = in_average as f64;
-        let avg_x: Vec<f64> = sum_x.iter().map(|s| s / n).collect();
-        let avg_y: Vec<f64> = sum_y.iter().map(|s| s / n).collect();
-        let (err_now, bound_now) = error(&x, &y, &mut acc);
-        let (err_avg, bound_avg) = error(&avg_x, &avg_y, &mut acc);
-        if bound_now < best.0 {
-            best = (bound_now, y.clone());
-        }
-        if bound_avg < best.0 {
-            best = (bound_avg, avg_y.clone());
-        }
-        // Restart to the better of the two once the error has fallen enough (PDLP's
-        // sufficient decay), or when the average has grown old.
-        let (err, restart_x, restart_y) = if err_avg < err_now { (err_avg, avg_x, avg_y) } else { (err_now, x.clone(), y.clone()) };
-        // Solved: no infeasibility and no gap left; the duals cannot get better.
-        if err < SOLVED * (1.0 + best.0.abs()) {
-            solved = true;
-            break;
-        }
-        if err <= 0.2 * last_restart_error || in_average >= iterations.max(64) * 36 / 100 + 64 {
-            x = restart_x;
-            y = restart_y;
-            last_restart_error = err;
-            sum_x.iter_mut().for_each(|s| *s = 0.0);
-            sum_y.iter_mut().for_each(|s| *s = 0.0);
-            in_average = 0;
-        }
     }
-    let y = best.1;
-    Duals {
-        lambda: (0..n_groups).map(|g| y[group0 + g] * scale).collect(),
-        mu: (0..lp.held.len()).map(|r| y[held0 + r] * scale).collect(),
-        bound: best.0 * scale,
-        solved,
+
+    /// Goes on until `until` or until the LP is solved; the best duals so far.
+    pub(crate) fn run(&mut self, until: Instant) -> Duals {
+        let n_rows = self.y.len();
+        let weight = self.weight;
+        let mut acc = vec![0f64; n_rows];
+        while !self.solved && Instant::now() < until {
+            for _ in 0..64 {
+                acc.iter_mut().for_each(|a| *a = 0.0);
+                let y = &self.y;
+                for (((e, xe), t), sx) in self.es.iter().zip(self.x.iter_mut()).zip(&self.tau).zip(self.sum_x.iter_mut()) {
+                    let next = (*xe - t * weight * (e.kty(y) - e.c)).clamp(0.0, 1.0);
+                    e.add_to(&mut acc, 2.0 * next - *xe);
+                    *xe = next;
+                    *sx += next;
+                }
+                for ((((y, sy), s), a), b) in self.y.iter_mut().zip(self.sum_y.iter_mut()).zip(&self.sigma).zip(&acc).zip(&self.b) {
+                    *y = (*y + s / weight * (a - b)).max(0.0);
+                    *sy += *y;
+                }
+                self.in_average += 1;
+                self.iterations += 1;
+            }
+            let n = self.in_average as f64;
+            let avg_x: Vec<f64> = self.sum_x.iter().map(|s| s / n).collect();
+            let avg_y: Vec<f64> = self.sum_y.iter().map(|s| s / n).collect();
+            let (err_now, bound_now) = self.error(&self.x, &self.y, &mut acc);
+            let (err_avg, bound_avg) = self.error(&avg_x, &avg_y, &mut acc);
+            if bound_now < self.best.0 {
+                self.best = (bound_now, self.y.clone());
+            }
+            if bound_avg < self.best.0 {
+                self.best = (bound_avg, avg_y.clone());
+            }
+            // Restart to the better of the two once the error has fallen enough (PDLP's
+            // sufficient decay), or when the average has grown old.
+            let (err, restart_x, restart_y) =
+                if err_avg < err_now { (err_avg, avg_x, avg_y) } else { (err_now, self.x.clone(), self.y.clone()) };
+            // Solved: no infeasibility and no gap left; the duals cannot get better.
+            if err < SOLVED * (1.0 + self.best.0.abs()) {
+                self.solved = true;
+                break;
+            }
+            if err <= 0.2 * self.last_restart_error || self.in_average >= self.iterations.max(64) * 36 / 100 + 64 {
+                self.x = restart_x;
+                self.y = restart_y;
+                self.last_restart_error = err;
+                self.sum_x.iter_mut().for_each(|s| *s = 0.0);
+                self.sum_y.iter_mut().for_each(|s| *s = 0.0);
+                self.in_average = 0;
+            }
+        }
+        let y = &self.best.1;
+        Duals {
+            lambda: (0..self.n_groups).map(|g| y[self.group0 + g] * self.scale).collect(),
+            mu: y[self.held0..].iter().map(|m| m * self.scale).collect(),
+            bound: self.best.0 * self.scale,
+            solved: self.solved,
+        }
     }
 }
 
@@ -270,6 +331,45 @@ mod tests {
             }
         }
         assert!(solved * 10 >= stages * 9, "solved {solved} of {stages} stage LPs");
+    }
+
+    /// A run taken up again goes on where it stopped: cut after its first iterations
+    /// and resumed, it solves the LP in the same iterations as one run; solved, it stays
+    /// where it is.
+    #[test]
+    fn a_run_taken_up_again_goes_on_where_it_stopped() {
+        let mut rng = StdRng::seed_from_u64(11);
+        let mut cut_short = 0;
+        for _ in 0..50 {
+            let r = random_round(&mut rng);
+            let lp = StageLp {
+                n_left: r.n_left,
+                n_right: r.n_right,
+                edges: &r.edges,
+                group_of: &r.group_of,
+                caps: &r.caps,
+                tier: &r.tier,
+                held: &[],
+                objective: r.edges.iter().map(|&(_, _, w)| Some(w as f64)).collect(),
+            };
+            let mut one = Pdhg::new(&lp, 0.1);
+            let whole = one.run(Instant::now() + Duration::from_secs(2));
+            let mut run = Pdhg::new(&lp, 0.1);
+            let cut = run.run(Instant::now() + Duration::from_micros(1));
+            let first = run.iterations;
+            let resumed = run.run(Instant::now() + Duration::from_secs(2));
+            cut_short += usize::from(!cut.solved);
+            assert!(cut.solved || run.iterations > first, "the second part iterates on");
+            assert_eq!(resumed.solved, whole.solved);
+            if whole.solved {
+                // The same iterations, in two parts.
+                assert_eq!((run.iterations, resumed.bound), (one.iterations, whole.bound));
+                let at = run.iterations;
+                let again = run.run(Instant::now() + Duration::from_secs(2));
+                assert_eq!((run.iterations, again.bound), (at, resumed.bound), "solved, it does not move");
+            }
+        }
+        assert!(cut_short >= 10, "only {cut_short} runs were cut before they solved");
     }
 
     /// Three clients want two dwellings through one contingent of one: the LP places one,
