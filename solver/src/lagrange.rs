@@ -1105,10 +1105,26 @@ impl<'p, 'a> Search<'p, 'a> {
 
     /// Takes a helper's incumbent when it is better.
     fn absorb(&mut self, helper: Search<'p, 'a>) {
-        if helper.best_value > self.best_value {
-            self.best_value = helper.best_value;
-            self.best = helper.best;
+        self.keep_merged(helper.best);
+    }
+
+    /// Keeps the better of the incumbent with what gains of `matching` (feasible) merged
+    /// in and `matching` with what gains of the incumbent (see `merge.rs`), when it beats
+    /// the incumbent. Nationally, with the repairs' and the walks' ends merged so, the
+    /// weight's gap was 0.39e-4-1.52e-4 over 6 runs (2 within 1e-4) against
+    /// 1.21e-4-2.49e-4 and one 7.7e-4 over 6 without; the city's tier 1 108.0 on average
+    /// against 108.5 over 6 runs each (within its spread), its weight ~0.2 % higher.
+    fn keep_merged(&mut self, matching: Vec<usize>) {
+        let p = self.p;
+        if self.best.is_empty() {
+            self.keep_if_better(matching);
+            return;
         }
+        let shape = crate::merge::Shape { n_left: p.n_left, edges: p.edges, group_of: p.group_of, caps: p.caps };
+        let into_best = crate::merge::merge(&shape, &self.best, &matching, p.folded);
+        let into_other = crate::merge::merge(&shape, &matching, &self.best, p.folded);
+        self.keep_if_better(into_best);
+        self.keep_if_better(into_other);
     }
 
     /// Keeps `matching` (feasible) when its folded value beats the incumbent's.
@@ -1182,7 +1198,8 @@ impl<'p, 'a> Search<'p, 'a> {
     }
 
     /// Fills free pairs greedily (best folded weight first, where groups have room) and
-    /// keeps the matching when it is the best so far.
+    /// keeps the matching, merged with the incumbent (see [`Search::keep_merged`]), when
+    /// it is the best so far.
     fn fill_and_keep(&mut self, mut keep: Vec<usize>, mut load: Vec<i64>) {
         let p = self.p;
         let mut left_used = vec![false; p.n_left];
@@ -1212,8 +1229,12 @@ impl<'p, 'a> Search<'p, 'a> {
             Some(t) => crate::augment::augment(&shape, &keep, t),
             None => keep,
         };
+        if !self.best.is_empty() {
+            self.keep_merged(keep);
+            return;
+        }
         let value: i128 = keep.iter().map(|&e| p.folded[e]).sum();
-        if value > self.best_value || self.best.is_empty() && value == self.best_value {
+        if value >= self.best_value {
             keep.sort_unstable();
             self.best_value = value;
             self.best = keep;

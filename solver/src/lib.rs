@@ -32,6 +32,7 @@ mod gated;
 pub mod generate;
 mod lagrange;
 mod lp;
+mod merge;
 pub mod model;
 mod neighbourhood;
 pub mod optimize;
