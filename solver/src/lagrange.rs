@@ -144,7 +144,8 @@ const WALK_SLICE: std::time::Duration = std::time::Duration::from_millis(500);
 /// tier-1 bound 547.0 and 547.5.
 const BUNDLE_FIRST_STEP: f64 = 1.0;
 
-/// The most of a stage's time its LP relaxation takes.
+/// The most of a stage's time its LP relaxation takes before its steps (the weight
+/// stage's, when the search runs beside it: see [`PDHG_FIRST`] and [`LP_BESIDE`]).
 const PDHG_SHARE: f64 = 0.3;
 
 /// The part of the weight stage its LP runs before the search starts beside it: long
@@ -836,7 +837,8 @@ impl<'p, 'a> Search<'p, 'a> {
     /// the other core takes every other seed of the order first, and what gains of its
     /// incumbent is merged into this one's (see [`Search::keep_merged`]): both start from
     /// the same matching, so their gains mostly add up. Nationally the weight's gap was
-    /// 0.12e-4-1.43e-4 over 6 runs (3 within 1e-4) against 0.39e-4-1.52e-4 (2) on one core.
+    /// 0.12e-4-1.43e-4 over 10 runs (6 within 1e-4) against 0.39e-4-1.52e-4 over 6 (2) on
+    /// one core.
     fn neighbourhoods_on_both(&mut self, until: Instant) {
         let mut twin = self.clone();
         match self.seed_order.take() {

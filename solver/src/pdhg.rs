@@ -283,6 +283,11 @@ mod tests {
 
     /// Stage `stage` of `r` (3 tiers, then the weight) with the tiers above held at `held`.
     fn stage_duals(r: &Round, stage: usize, held: &[i64], weight: f64) -> Duals {
+        duals(&stage_lp(r, stage, held), weight, Instant::now() + Duration::from_secs(2))
+    }
+
+    /// Stage `stage`'s LP of `r` (3 tiers, then the weight), the tiers above held at `held`.
+    fn stage_lp<'r>(r: &'r Round, stage: usize, held: &'r [i64]) -> StageLp<'r> {
         let objective = r
             .edges
             .iter()
@@ -291,7 +296,7 @@ mod tests {
                 _ => (r.tier[l] <= stage).then_some(f64::from(u8::from(r.tier[l] == stage))),
             })
             .collect();
-        let lp = StageLp {
+        StageLp {
             n_left: r.n_left,
             n_right: r.n_right,
             edges: &r.edges,
@@ -300,8 +305,7 @@ mod tests {
             tier: &r.tier,
             held,
             objective,
-        };
-        duals(&lp, weight, Instant::now() + Duration::from_secs(2))
+        }
     }
 
     /// Against the LP relaxation by microlp, stage by stage with the tiers above held at
@@ -342,16 +346,8 @@ mod tests {
         let mut cut_short = 0;
         for _ in 0..50 {
             let r = random_round(&mut rng);
-            let lp = StageLp {
-                n_left: r.n_left,
-                n_right: r.n_right,
-                edges: &r.edges,
-                group_of: &r.group_of,
-                caps: &r.caps,
-                tier: &r.tier,
-                held: &[],
-                objective: r.edges.iter().map(|&(_, _, w)| Some(w as f64)).collect(),
-            };
+            // The weight's stage, with nothing held.
+            let lp = stage_lp(&r, 3, &[]);
             let mut one = Pdhg::new(&lp, 0.1);
             let whole = one.run(Instant::now() + Duration::from_secs(2));
             let mut run = Pdhg::new(&lp, 0.1);
