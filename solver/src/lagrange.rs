@@ -837,7 +837,7 @@ impl<'p, 'a> Search<'p, 'a> {
     /// the other core takes every other seed of the order first, and what gains of its
     /// incumbent is merged into this one's (see [`Search::keep_merged`]): both start from
     /// the same matching, so their gains mostly add up. Nationally the weight's gap was
-    /// 0.12e-4-1.43e-4 over 10 runs (6 within 1e-4) against 0.39e-4-1.52e-4 over 6 (2) on
+    /// 0.12e-4-1.43e-4 over 14 runs (10 within 1e-4) against 0.39e-4-1.52e-4 over 6 (2) on
     /// one core.
     fn neighbourhoods_on_both(&mut self, until: Instant) {
         let mut twin = self.clone();
