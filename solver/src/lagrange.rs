@@ -154,7 +154,7 @@ const PDHG_FIRST: f64 = 0.1;
 
 /// Until where in the weight stage its LP runs beside the search, when it does; its
 /// steps and the search after them take the rest. Nationally the steps' repairs at the
-/// LP's duals then raised the incumbent by 55-600 in 1.5-1.9 s (at 0.8 of the stage, the
+/// LP's duals then raised the incumbent by 55-840 in 1.4-1.9 s (at 0.8 of the stage, the
 /// search after them had little time left: weight gap 1.0e-4-2.5e-4 over 3 runs against
 /// 0.88e-4-1.44e-4 at 0.6; two rounds of the LP and steps, at 0.45 and 0.8, 1.5e-4-1.8e-4;
 /// with the search after the steps on both cores, 0.4 gave 0.86e-4-1.70e-4 over 4 runs, 2
