@@ -26,7 +26,7 @@
 
 use crate::assignment::{max_weight_matching, Sparse, Warm};
 use crate::bundle::Bundle;
-use crate::neighbourhood::Walk;
+use crate::neighbourhood::{Done, Walk};
 use std::cmp::Reverse;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -112,6 +112,18 @@ impl WeightPrices {
         }
         marked
     }
+}
+
+/// Whether `matching` holds at least `bounds[t]` clients of each tier `t` up to the
+/// bounds' length.
+fn meets(p: &Problem<'_>, matching: &[usize], bounds: &[i64]) -> bool {
+    let mut count = vec![0i64; bounds.len()];
+    for &e in matching {
+        if let Some(c) = count.get_mut(p.tier[p.edges[e].0]) {
+            *c += 1;
+        }
+    }
+    count.iter().zip(bounds).all(|(c, b)| c >= b)
 }
 
 /// Multipliers per unit of the stage's objective: tier stages count in ones, so a fine
@@ -389,14 +401,15 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                 s.order_by_shortfall(d);
             }
             if weight_search {
-                s.neighbourhoods_on_both(started + share);
+                s.neighbourhoods_on_both(started + share, &tier_bounds, bound);
             } else if steps_first {
                 // A tier stage ends once its incumbent meets every tier's bound so far: its
                 // search is then on the weights alone, which the weight stage's, seeded by
                 // the weight LP's duals, does better (see `Search::neighbourhoods`).
                 let bounds: Vec<i64> = tier_bounds.iter().copied().chain([bound]).collect();
                 let tier_stage = (stage < stages).then_some(stage);
-                s.neighbourhoods(started + share, tier_stage, tier_stage.map(|_| &bounds[..]));
+                let done = |m: &[usize]| meets(p, m, &bounds);
+                s.neighbourhoods(started + share, tier_stage, tier_stage.map(|_| &done as _));
             }
             // The stage may end early (its bound met, or its steps found no way down): the
             // helper ends with it, and the time left goes on.
@@ -873,30 +886,38 @@ impl<'p, 'a> Search<'p, 'a> {
         first.unwrap_or_default()
     }
 
-    /// Re-solves the incumbent a few groups at a time (`neighbourhood.rs`) until `until`;
-    /// in a tier stage with `bounds` on its tiers, only until the incumbent meets them
-    /// (see `certify`).
-    fn neighbourhoods(&mut self, until: Instant, tier_stage: Option<usize>, bounds: Option<&[i64]>) {
+    /// Re-solves the incumbent a few groups at a time (`neighbourhood.rs`) until `until`,
+    /// or until it is `done` (in a tier stage, only up to the end of its walk; see
+    /// `certify`).
+    fn neighbourhoods(&mut self, until: Instant, tier_stage: Option<usize>, done: Option<&Done<'_>>) {
+        let met = |s: &Self| done.is_some_and(|d| d(&s.best));
+        if met(self) {
+            return;
+        }
         let shape = self.shape();
         // The flow-shaped neighbourhoods (a corporation's or a municipality's contingents
         // at once, solved by a flow in milliseconds): in a tier stage first a walk on its
         // counts, for most of the time; then on the folded weights until none gains.
         // Last the smaller neighbourhoods that cross both kinds, by the LP.
         if let Some(stage) = tier_stage {
-            let met = |s: &Self| bounds.is_some_and(|b| s.meets(&s.best, b));
-            if met(self) {
-                return;
-            }
             let now = Instant::now();
-            self.walk(&shape, stage, now + until.saturating_duration_since(now).mul_f64(WALK), None, bounds);
+            self.walk(&shape, stage, now + until.saturating_duration_since(now).mul_f64(WALK), None, done);
             if met(self) {
                 return;
             }
             let now = Instant::now();
             self.around(stage, now + until.saturating_duration_since(now).mul_f64(AROUND));
         }
+        // Past its walk a tier stage searches its weights until `until`: ended also where
+        // the search around its shortfall met its bounds, nationally the weight's gap was
+        // far out in two of four runs (see the solver's README, stop 23).
+        let done = done.filter(|_| tier_stage.is_none());
         self.keep_if_better(crate::neighbourhood::improve_gated(&shape, &self.best, until, None));
-        let (matching, solved) = crate::neighbourhood::improve(&shape, &self.best, self.next_seed, self.seed_order.as_deref(), until);
+        if done.is_some_and(|d| d(&self.best)) {
+            return;
+        }
+        let (matching, solved) =
+            crate::neighbourhood::improve(&shape, &self.best, self.next_seed, self.seed_order.as_deref(), until, done);
         self.next_seed += solved;
         self.keep_if_better(matching);
     }
@@ -907,7 +928,19 @@ impl<'p, 'a> Search<'p, 'a> {
     /// the same matching, so their gains mostly add up. Nationally the weight's gap was
     /// 0.12e-4-1.43e-4 over 14 runs (10 within 1e-4) against 0.39e-4-1.52e-4 over 6 (2) on
     /// one core.
-    fn neighbourhoods_on_both(&mut self, until: Instant) {
+    ///
+    /// Both end once either's incumbent reaches `bound` on the weight and meets `held`,
+    /// the tiers': it is then optimal.
+    fn neighbourhoods_on_both(&mut self, until: Instant, held: &[i64], bound: i64) {
+        let p = self.p;
+        let proven = AtomicBool::new(false);
+        let done = |m: &[usize]| {
+            proven.load(Ordering::Relaxed) || {
+                let optimal = meets(p, m, held) && m.iter().map(|&e| p.edges[e].2).sum::<i64>() >= bound;
+                proven.fetch_or(optimal, Ordering::Relaxed);
+                optimal
+            }
+        };
         let mut twin = self.clone();
         match self.seed_order.take() {
             Some(order) => {
@@ -919,11 +952,11 @@ impl<'p, 'a> Search<'p, 'a> {
             None => twin.next_seed += self.p.caps.len() / 2,
         }
         let twin = std::thread::scope(|scope| {
-            let other = scope.spawn(move || {
-                twin.neighbourhoods(until, None, None);
+            let other = scope.spawn(|| {
+                twin.neighbourhoods(until, None, Some(&done));
                 twin
             });
-            self.neighbourhoods(until, None, None);
+            self.neighbourhoods(until, None, Some(&done));
             other.join().expect("a search does not panic")
         });
         self.absorb(twin);
@@ -1049,18 +1082,6 @@ impl<'p, 'a> Search<'p, 'a> {
         self.next_seed = 0;
     }
 
-    /// Whether `matching` holds at least `bounds[t]` clients of each tier `t` up to the
-    /// bounds' length.
-    fn meets(&self, matching: &[usize], bounds: &[i64]) -> bool {
-        let mut count = vec![0i64; bounds.len()];
-        for &e in matching {
-            if let Some(c) = count.get_mut(self.p.tier[self.p.edges[e].0]) {
-                *c += 1;
-            }
-        }
-        count.iter().zip(bounds).all(|(c, b)| c >= b)
-    }
-
     /// The problem as the neighbourhood searches see it.
     fn shape(&self) -> crate::neighbourhood::Shape<'a> {
         let p = self.p;
@@ -1086,15 +1107,15 @@ impl<'p, 'a> Search<'p, 'a> {
     /// without the walk, 104-106 with it, 110 in 10 s; nationally tier 0 at 4,481-4,484
     /// without, 4,486-4,487 with, 4,487 with tier 0's own walk).
     ///
-    /// With `bounds` (per tier up to `stage`), the walk ends where every one of them is
-    /// met: no matching does better on its counts.
+    /// The walk ends where its matching is `done` (in a tier stage, where it meets every
+    /// tier's bound so far: no matching does better on its counts).
     fn walk(
         &mut self,
         shape: &crate::neighbourhood::Shape<'_>,
         stage: usize,
         until: Instant,
         stop: Option<&AtomicBool>,
-        bounds: Option<&[i64]>,
+        done: Option<&Done<'_>>,
     ) {
         let p = self.p;
         let Some(mut counts) = count_weights(p, stage) else { return };
@@ -1115,8 +1136,6 @@ impl<'p, 'a> Search<'p, 'a> {
         // so, the city's tier 1 was as good (108.8 against 108.6 over 10 runs each).
         let soft: Option<Vec<i128>> =
             (stage == 0).then(|| (0..p.edges.len()).map(|e| i128::from(counts[e] == 0 && p.folded[e] > 0)).collect());
-        let this = &*self;
-        let done = bounds.map(|bounds| move |m: &[usize]| this.meets(m, bounds));
         let end = crate::neighbourhood::improve_gated(
             &walk_shape,
             &self.best,
@@ -1126,7 +1145,7 @@ impl<'p, 'a> Search<'p, 'a> {
                 jitter: walk_jitter(stage),
                 stop,
                 soft: soft.as_deref(),
-                done: done.as_ref().map(|d| d as _),
+                done,
             }),
         );
         self.next_seed += 1;

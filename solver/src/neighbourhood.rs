@@ -59,7 +59,16 @@ const NODES: u64 = 20;
 /// Improves `matching` (feasible) neighbourhood by neighbourhood until `until`; each
 /// group seeds one in turn, from group `start` on, in the order `order` when given (else
 /// by index). Returns the matching and the number of neighbourhoods solved.
-pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, order: Option<&[usize]>, until: Instant) -> (Vec<usize>, usize) {
+///
+/// Ends sooner once `current` is `done`.
+pub(crate) fn improve(
+    s: &Shape<'_>,
+    matching: &[usize],
+    start: usize,
+    order: Option<&[usize]>,
+    until: Instant,
+    done: Option<&Done<'_>>,
+) -> (Vec<usize>, usize) {
     let n_groups = s.caps.len();
     let mut current = matching.to_vec();
     if n_groups == 0 {
@@ -73,7 +82,7 @@ pub(crate) fn improve(s: &Shape<'_>, matching: &[usize], start: usize, order: Op
     let mut since_gain = 0;
     let mut longest = std::time::Duration::ZERO;
     let mut size = FIRST_SIZE;
-    while since_gain < n_groups && Instant::now() + longest < until {
+    while since_gain < n_groups && Instant::now() + longest < until && !done.is_some_and(|d| d(&current)) {
         let k = (start + solved) % n_groups;
         let seed = order.map_or(k, |o| o[k]);
         let chosen = neighbourhood(s, seed, &groups_of_right, size as usize);
@@ -600,7 +609,7 @@ mod tests {
     /// what it found.
     fn search(inst: &Instance, start: &[usize]) -> Result<i128, TestCaseError> {
         let far = Instant::now() + std::time::Duration::from_secs(60);
-        let (out, _) = with_shape(inst, |s| improve(s, start, 0, None, far));
+        let (out, _) = with_shape(inst, |s| improve(s, start, 0, None, far, None));
         value(inst, &out)
     }
 
@@ -764,6 +773,17 @@ mod tests {
             assert_eq!(walk(None).len(), 2, "seed {seed}: the walk places both");
             assert_eq!(walk(Some(&one)).len(), 1, "seed {seed}: done at one");
         }
+    }
+
+    /// The same for the exact search, one neighbourhood (here one group) at a time.
+    #[test]
+    fn the_exact_search_ends_where_it_is_done() {
+        let inst: Instance = (2, 2, vec![(0, 0, 10, Some(0)), (1, 1, 10, Some(1))], vec![1, 1], vec![0, 0]);
+        let far = Instant::now() + std::time::Duration::from_secs(60);
+        let one = |m: &[usize]| !m.is_empty();
+        let search = |done| with_shape(&inst, |s| improve(s, &[], 0, None, far, done));
+        assert_eq!(search(None).0, vec![0, 1], "it places both");
+        assert_eq!(search(Some(&one)), (vec![0], 1), "done at one, after one neighbourhood");
     }
 
     /// On tier 0's count a tier-1 match is worth nothing: a walk drops it, or keeps it
