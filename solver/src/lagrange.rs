@@ -379,10 +379,11 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             );
             steps_took = steps_began.elapsed();
             // The search after the weight stage's steps goes on without the edges their
-            // best prices exclude (see `Search::cut`): a neighbourhood of the same size
-            // then spans about twice the groups. Nationally the weight ended at
-            // 2,187,740-2,187,838 (the optimum, in 9 of them) over 14 runs that proved
-            // every tier, against 2,187,529-2,187,813 over 14 without.
+            // best prices exclude (see `Search::cut`): its neighbourhoods, sized by their
+            // edges, then hold more groups. Nationally the weight ended at
+            // 2,187,670-2,187,838 (the optimum in 15) in the 30 of 33 runs that ended
+            // within 1e-4, every tier proven, against 2,187,529-2,187,813 in 14 without
+            // (10 of them within 1e-4).
             if weight_search {
                 s.cut(stages, &tier_bounds);
                 s.restrict(&cut_parts, &cut);
@@ -916,8 +917,7 @@ impl<'p, 'a> Search<'p, 'a> {
         if done.is_some_and(|d| d(&self.best)) {
             return;
         }
-        let (matching, solved) =
-            crate::neighbourhood::improve(&shape, &self.best, self.next_seed, self.seed_order.as_deref(), until, done);
+        let (matching, solved) = crate::neighbourhood::improve(&shape, &self.best, self.next_seed, self.seed_order.as_deref(), until, done);
         self.next_seed += solved;
         self.keep_if_better(matching);
     }
@@ -1140,13 +1140,7 @@ impl<'p, 'a> Search<'p, 'a> {
             &walk_shape,
             &self.best,
             until,
-            Some(Walk {
-                seed: self.next_seed as u64,
-                jitter: walk_jitter(stage),
-                stop,
-                soft: soft.as_deref(),
-                done,
-            }),
+            Some(Walk { seed: self.next_seed as u64, jitter: walk_jitter(stage), stop, soft: soft.as_deref(), done }),
         );
         self.next_seed += 1;
         let mut load = vec![0i64; p.caps.len()];
