@@ -60,7 +60,7 @@ const NODES: u64 = 20;
 /// group seeds one in turn, from group `start` on, in the order `order` when given (else
 /// by index). Returns the matching and the number of neighbourhoods solved.
 ///
-/// Ends sooner once `current` is `done`.
+/// Ends sooner once its matching is `done`.
 pub(crate) fn improve(
     s: &Shape<'_>,
     matching: &[usize],
@@ -466,7 +466,8 @@ pub(crate) const JITTER: i128 = 4;
 /// Sweeps without a gain after which a walk gives up.
 const WALK_SWEEPS: usize = 20;
 
-/// Whether a walk's matching is where it was going.
+/// Whether a search's (a walk's or [`improve`]'s) matching is where it was going: it
+/// ends there.
 pub(crate) type Done<'a> = dyn Fn(&[usize]) -> bool + 'a;
 
 /// A random walk's seed, its tie-breaks, and a flag that ends it before its time when
