@@ -336,11 +336,11 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             // the optimum, in ~1,800 iterations, 1.5-1.7 s). When the LP is solved its bound
             // is the stage's in one step, and the search takes the rest of the stage
             // after it, as when the tiers above are one short. Tier 0's LP runs at any
-            // size: its bound is the headline, and at city size, where the LP is solved in
-            // 70-100 ms of the stage's ~450, tier 0 was proven in 58 of 60 runs on seeds
-            // 1-40 against 41 of 60 by the steps alone (their bound loose on seeds 7 and 9,
-            // 936 against the LP's 935 and a gap of 1.3e-2 at its 890; the search short
-            // of the bound on others; tier 1 as before, 88.0 against 88.5 on 11-40).
+            // size: its bound is the headline, and at city size, where the LP is mostly
+            // solved in 70-170 ms of the stage's ~450, tier 0 was proven in 110 of 120 runs
+            // on seeds 1-100 against 79 of 120 by the steps alone (their bound loose on
+            // some, e.g. seed 7's 936 against the LP's 935; the search short of the bound
+            // on others; tier 1 as before, 93.5 against 93.8 on seeds 41-100).
             let tier0_lp = stage == 0 && stages > 0;
             let mut lp = (share >= lp_duals_from || tier0_lp).then(|| s.stage_lp(stage, stages, &tier_bounds));
             // The weight stage's LP goes on beside its search (below): here only long
