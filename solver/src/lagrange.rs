@@ -1439,17 +1439,23 @@ mod tests {
 
     /// Every bound the certificate gives holds where the bounds above it are the optima
     /// (each is conditional on the tiers above being held at their bounds), with every
-    /// stage's multipliers from its LP first, as nationally. The LP's exclusions drop
-    /// edges from the later stages and the weight stage's problem: one excluded edge
-    /// too many and a bound falls below the optimum.
+    /// stage's multipliers from its LP first, as nationally, and with tier 0's alone, as
+    /// at city size. The LP's exclusions drop edges from the later stages and the weight
+    /// stage's problem: one excluded edge too many and a bound falls below the optimum.
     #[test]
     fn certificate_bounds_hold_with_the_lps_exclusions() {
+        for lp_duals_from in [std::time::Duration::ZERO, std::time::Duration::MAX] {
+            bounds_hold(lp_duals_from);
+        }
+    }
+
+    fn bounds_hold(lp_duals_from: std::time::Duration) {
         let mut rng = StdRng::seed_from_u64(7);
         let mut checked_weight = 0;
         for _ in 0..400 {
             with_problem(&crate::testing::random_round(&mut rng), |p| {
                 let (counts, weight) = unfold(brute(p, &|k| p.folded[k]));
-                let cert = certify(p, Instant::now() + std::time::Duration::from_millis(100), std::time::Duration::ZERO);
+                let cert = certify(p, Instant::now() + std::time::Duration::from_millis(100), lp_duals_from);
                 for t in 0..3 {
                     if cert.tier_bounds[..t] == counts[..t] {
                         assert!(cert.tier_bounds[t] >= counts[t], "tier {t}: bound {:?} below the optima {counts:?}", cert.tier_bounds);

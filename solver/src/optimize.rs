@@ -139,7 +139,7 @@ pub struct Limits {
     /// first takes its multipliers from its LP relaxation's duals (by the primal-dual
     /// hybrid gradient method: ~1,000-4,000 iterations of ~1 ms nationally); with less,
     /// at city size a stage has ~0.5 s, the search and the steps need it. Tier 0's stage
-    /// takes them at any size (its LP is the cheapest: 70-100 ms at city size).
+    /// takes them at any size (its LP is the cheapest: mostly solved in 70-170 ms at city size).
     pub lp_duals_min_stage_ms: u64,
 }
 
