@@ -257,7 +257,8 @@ fn takes_part(p: &Problem<'_>, stage: usize, stages: usize, e: usize) -> bool {
 /// Bounds every stage and searches for a matching that meets the bounds, until `deadline`.
 /// `lp_duals_from`: the least time for a stage with which its LP relaxation proposes the
 /// steps' multipliers first (see [`crate::optimize::Limits::lp_duals_min_stage_ms`]).
-pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::time::Duration) -> Certificate {
+/// `start`: a matching within the caps (possibly empty) that the search begins from.
+pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::time::Duration, start: &[usize]) -> Certificate {
     // The weight stage's problem without the edges no matching at the tier bounds uses
     // (see `Search::restrict`): declared before the search, which borrows it.
     let restricted_parts = std::cell::OnceCell::new();
@@ -266,6 +267,7 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
     let cut_parts = std::cell::OnceCell::new();
     let cut = std::cell::OnceCell::new();
     let mut s = Search::new(p);
+    s.keep_if_better(start.to_vec());
     let stages = if p.tiered { p.n_tiers } else { 0 };
     let mut tier_bounds: Vec<i64> = Vec::new();
     // Carried from tier stage to tier stage: where the caps bind does not change much.
@@ -1455,7 +1457,7 @@ mod tests {
         for _ in 0..400 {
             with_problem(&crate::testing::random_round(&mut rng), |p| {
                 let (counts, weight) = unfold(brute(p, &|k| p.folded[k]));
-                let cert = certify(p, Instant::now() + std::time::Duration::from_millis(100), lp_duals_from);
+                let cert = certify(p, Instant::now() + std::time::Duration::from_millis(100), lp_duals_from, &[]);
                 for t in 0..3 {
                     if cert.tier_bounds[..t] == counts[..t] {
                         assert!(cert.tier_bounds[t] >= counts[t], "tier {t}: bound {:?} below the optima {counts:?}", cert.tier_bounds);

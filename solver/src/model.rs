@@ -547,6 +547,12 @@ pub struct Marginal {
     pub extra_per_tier: Vec<i64>,
     /// Extra total score.
     pub extra_score: i64,
+    /// Both the round and its re-solve are proven optimal, so the figures are exact.
+    /// Else the re-solve, begun from the round's matching, is at least as good as the
+    /// round (tier by tier, then the score), and its figures are what it found in its
+    /// time: part of them may be a better matching the round missed.
+    #[serde(default)]
+    pub exact: bool,
 }
 
 /// A round's result.
@@ -709,8 +715,11 @@ pub fn run_with(r: &Round, limits: Limits) -> Result<Outcome, optimize::InputErr
             }
             // Re-solved, not read from duals: the LP duals of the caps are not exact once
             // the relaxation is fractional, and the table wants placements, not a price.
+            // From the round's own matching, which the extra place keeps feasible: a
+            // short re-solve from scratch of a round too large to prove (the city's)
+            // came out worse than the round and showed a loss for a place more.
             let quick = Limits { max_nodes: limits.max_nodes.min(50), time_limit_ms: (limits.time_limit_ms / 10).max(50), ..limits };
-            let s2 = optimize::solve_with(&g2, Objective::Tiered, quick)?;
+            let s2 = optimize::solve_from(&g2, Objective::Tiered, quick, &sol.matched)?;
             Some(Marginal {
                 extra_per_tier: s2
                     .tier_counts
@@ -719,6 +728,7 @@ pub fn run_with(r: &Round, limits: Limits) -> Result<Outcome, optimize::InputErr
                     .map(|(a, b)| a - b)
                     .collect(),
                 extra_score: s2.total_weight - sol.total_weight,
+                exact: sol.status == optimize::Status::Optimal && s2.status == optimize::Status::Optimal,
             })
         } else {
             None

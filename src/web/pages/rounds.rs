@@ -140,11 +140,40 @@ async fn agenda(state: web::Data<AppState>, v: Visitor, id: web::Path<i32>) -> P
     ok(AgendaPage { frame: v.frame("/ronden"), sheet })
 }
 
+/// What one more place in a contingent would bring, per urgency level (a place more
+/// may move a level up at the cost of more of a level below), and whether that is
+/// proven.
+pub fn one_more_label(m: &solver::model::Marginal) -> String {
+    let levels: Vec<String> =
+        m.extra_per_tier.iter().enumerate().filter(|(_, d)| **d != 0).map(|(t, d)| format!("{d:+} op niveau {t}")).collect();
+    let placements = if levels.is_empty() { "geen extra plaatsing".to_string() } else { levels.join(", ") };
+    let proven = if m.exact { "" } else { " (niet bewezen: de herberekening vond dit in haar tijd)" };
+    format!("{placements}; score {:+}{proven}", m.extra_score)
+}
+
 /// The reason of an unmatched client in a few words.
 pub fn unmatched_reason(r: &solver::model::Reason) -> &'static str {
     match r {
         solver::model::Reason::NoCandidate => "geen passende woning",
         solver::model::Reason::ContingentExhausted => "contingent op",
         solver::model::Reason::Outranked => "voorrang voor een ander",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_more_label;
+    use solver::model::Marginal;
+
+    #[test]
+    fn one_more_says_each_level_and_whether_it_is_proven() {
+        let m = |extra_per_tier: Vec<i64>, extra_score: i64, exact: bool| Marginal { extra_per_tier, extra_score, exact };
+        assert_eq!(one_more_label(&m(vec![0, 1, -2], -150, true)), "+1 op niveau 1, -2 op niveau 2; score -150");
+        assert_eq!(one_more_label(&m(vec![1, 0, 0], 240, true)), "+1 op niveau 0; score +240");
+        assert_eq!(one_more_label(&m(vec![0, 0, 0], 0, true)), "geen extra plaatsing; score +0");
+        assert_eq!(
+            one_more_label(&m(vec![0, 0, 1], 80, false)),
+            "+1 op niveau 2; score +80 (niet bewezen: de herberekening vond dit in haar tijd)"
+        );
     }
 }
