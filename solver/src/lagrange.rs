@@ -1473,6 +1473,26 @@ mod tests {
         assert!(checked_weight > 300, "the weight bound was checked in {checked_weight} rounds");
     }
 
+    /// The search begins from the matching it is given (a re-solve from a round's own
+    /// matching, see `optimize::solve_from`): with no time it ends no worse than that,
+    /// where from nothing it falls short on some rounds.
+    #[test]
+    fn the_search_begins_from_the_matching_it_is_given() {
+        let mut rng = StdRng::seed_from_u64(13);
+        let mut short_from_nothing = 0;
+        for _ in 0..300 {
+            with_problem(&crate::testing::random_round(&mut rng), |p| {
+                let value = |m: &[usize]| m.iter().map(|&e| p.folded[e]).sum::<i128>();
+                let start = certify(p, Instant::now() + std::time::Duration::from_millis(100), std::time::Duration::MAX, &[]).best;
+                let from = certify(p, Instant::now(), std::time::Duration::MAX, &start);
+                assert!(value(&from.best) >= value(&start), "{:?} worse than its start {start:?}", from.best);
+                let cold = certify(p, Instant::now(), std::time::Duration::MAX, &[]);
+                short_from_nothing += usize::from(value(&cold.best) < value(&start));
+            });
+        }
+        assert!(short_from_nothing > 0, "no round where the start made a difference");
+    }
+
     /// The weight stage's prices, at any multipliers, bound the optimum, and exclude no
     /// edge of a matching that meets the caps and every tier's optimum and is worth more
     /// than the weight they are given (the incumbent's, in `Search::cut`).
