@@ -550,7 +550,8 @@ pub struct Marginal {
     /// Both the round and its re-solve are proven optimal, so the figures are exact.
     /// Else the re-solve, begun from the round's matching, is at least as good as the
     /// round (tier by tier, then the score), and its figures are what it found in its
-    /// time: part of them may be a better matching the round missed.
+    /// time: part of them may be a better matching the round missed. Absent in results
+    /// written before it existed, and read as not proven: the cautious reading.
     #[serde(default)]
     pub exact: bool,
 }
