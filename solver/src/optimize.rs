@@ -333,21 +333,28 @@ impl Canonical {
             .collect();
         edges.sort_unstable();
         edges.dedup();
-        let (mut left, mut right, mut load) =
-            (vec![false; self.left_ids.len()], vec![false; self.right_ids.len()], vec![0i64; self.caps.len()]);
+        let (mut left, mut right) = (vec![false; self.left_ids.len()], vec![false; self.right_ids.len()]);
         for &k in &edges {
             let (l, r, _) = self.edges[k];
             if std::mem::replace(&mut left[l], true) || std::mem::replace(&mut right[r], true) {
                 return Vec::new();
             }
+        }
+        if !self.keeps_caps(&edges) {
+            return Vec::new();
+        }
+        edges
+    }
+
+    /// Whether the edges `chosen` keep every group within its cap.
+    fn keeps_caps(&self, chosen: &[usize]) -> bool {
+        let mut load = vec![0i64; self.caps.len()];
+        for &k in chosen {
             if let Some(g) = self.group_of[k] {
                 load[g] += 1;
             }
         }
-        if load.iter().zip(&self.caps).any(|(l, c)| l > c) {
-            return Vec::new();
-        }
-        edges
+        load.iter().zip(&self.caps).all(|(l, cap)| l <= cap)
     }
 
     /// Per group, its edges.
@@ -434,13 +441,7 @@ pub(crate) fn solve_from(g: &Graph, objective: Objective, limits: Limits, start:
     let uncapped = {
         let m = max_weight_matching(&sparse, &weights, &vec![true; c.edges.len()]);
         let chosen: Vec<usize> = m.edge_of_left.iter().flatten().copied().collect();
-        let mut load = vec![0i64; c.caps.len()];
-        for &k in &chosen {
-            if let Some(g) = c.group_of[k] {
-                load[g] += 1;
-            }
-        }
-        load.iter().zip(&c.caps).all(|(l, cap)| l <= cap).then_some((m.value, chosen))
+        c.keeps_caps(&chosen).then_some((m.value, chosen))
     };
     // Small enough: the LP. First all stages folded into one objective, branching where
     // its LP is fractional; when that proves its optimum in time, that is the optimum.
@@ -1051,7 +1052,8 @@ mod tests {
     /// its time (a contingent's extra place is measured so): from the optimum, with no
     /// time and no branch and bound, by the Lagrangian certificate or the LP's, the
     /// optimum comes back, where the same solves from nothing fall short on some rounds.
-    /// A start over a cap is not taken: the result keeps every cap.
+    /// A start over a cap or matching a node twice is not taken: the result is a matching
+    /// within every cap.
     #[test]
     fn a_solve_from_a_matching_is_never_worse_than_it() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(5);
@@ -1069,9 +1071,13 @@ mod tests {
                 short_from_nothing[i] += usize::from((&cold.tier_counts, cold.total_weight) != (&best.tier_counts, best.total_weight));
             }
             let none = lagrangian;
-            // Every candidate pair at once: over a cap (or a node twice) wherever any binds.
+            // Every candidate pair at once: a node matched twice wherever one has two
+            // edges, over a cap wherever one binds.
             let all: Vec<Pair> = g.edges.iter().map(|e| Pair { left: e.left.clone(), right: e.right.clone() }).collect();
             let over = solve_from(&g, Objective::Tiered, none, &all).unwrap();
+            let lefts: std::collections::HashSet<&str> = over.matched.iter().map(|p| p.left.as_str()).collect();
+            let rights: std::collections::HashSet<&str> = over.matched.iter().map(|p| p.right.as_str()).collect();
+            assert!(lefts.len() == over.matched.len() && rights.len() == over.matched.len(), "a node matched twice from a start that did");
             for grp in &g.groups {
                 let used = grp
                     .edges
