@@ -32,6 +32,7 @@ mod gated;
 pub mod generate;
 mod lagrange;
 mod lp;
+pub mod marginal;
 mod merge;
 pub mod model;
 mod neighbourhood;

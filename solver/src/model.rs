@@ -540,21 +540,7 @@ pub struct ContingentUse {
     pub one_more: Option<Marginal>,
 }
 
-/// What one more contingent place would bring.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Marginal {
-    /// Extra placements per tier.
-    pub extra_per_tier: Vec<i64>,
-    /// Extra total score.
-    pub extra_score: i64,
-    /// Both the round and its re-solve are proven optimal, so the figures are exact.
-    /// Else the re-solve, begun from the round's matching, is at least as good as the
-    /// round (tier by tier, then the score), and its figures are what it found in its
-    /// time: part of them may be a better matching the round missed. Absent in results
-    /// written before it existed, and read as not proven: the cautious reading.
-    #[serde(default)]
-    pub exact: bool,
-}
+pub use crate::marginal::Marginal;
 
 /// A round's result.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -577,7 +563,56 @@ pub fn run(r: &Round) -> Result<Outcome, optimize::InputError> {
 /// Runs a round within limits.
 pub fn run_with(r: &Round, limits: Limits) -> Result<Outcome, optimize::InputError> {
     let b = build(r);
-    let sol = optimize::solve_with(&b.graph, Objective::Tiered, limits)?;
+    let first = optimize::solve_with(&b.graph, Objective::Tiered, limits)?;
+    let before = explain(r, &b, &first);
+    let more = crate::marginal::one_more(&b.graph, first, &binding(r, &before.unmatched, &before.load), limits)?;
+    let sol = more.base;
+    let Explained { proposals, unmatched, load } = if more.improved { explain(r, &b, &sol) } else { before };
+    let mut marginals = more.marginals;
+    let binding = binding(r, &unmatched, &load);
+    let contingents = r
+        .contingents
+        .iter()
+        .map(|k| {
+            let binding = binding.contains(&k.id);
+            ContingentUse {
+                id: k.id.clone(),
+                remaining_before: k.remaining,
+                proposed: load.get(&k.id).copied().unwrap_or(0),
+                binding,
+                one_more: if binding { marginals.remove(&k.id) } else { None },
+            }
+        })
+        .collect();
+    Ok(Outcome { proposals, unmatched, contingents, solver: sol })
+}
+
+/// A round's matching explained: proposals, unmatched clients, and the load per contingent.
+struct Explained {
+    proposals: Vec<Proposal>,
+    unmatched: Vec<Unmatched>,
+    load: HashMap<String, i64>,
+}
+
+/// The contingents that bind: full at `load`, and wanted by someone `unmatched`; those
+/// wanted by the most first (the re-solves' order), then by id.
+fn binding(r: &Round, unmatched: &[Unmatched], load: &HashMap<String, i64>) -> Vec<String> {
+    let mut wanted: HashMap<&str, usize> = HashMap::new();
+    for g in unmatched.iter().flat_map(|u| &u.contingents) {
+        *wanted.entry(g.as_str()).or_default() += 1;
+    }
+    let mut out: Vec<(usize, &str)> = r
+        .contingents
+        .iter()
+        .filter(|k| load.get(&k.id).copied().unwrap_or(0) >= k.remaining.max(0))
+        .filter_map(|k| wanted.get(k.id.as_str()).map(|n| (*n, k.id.as_str())))
+        .collect();
+    out.sort_by_key(|&(n, id)| (std::cmp::Reverse(n), id));
+    out.into_iter().map(|(_, id)| id.to_string()).collect()
+}
+
+/// Explains the matching `sol` of the round `r` built as `b`.
+fn explain(r: &Round, b: &Built, sol: &Solution) -> Explained {
     let clients: HashMap<&str, &Client> = r.clients.iter().map(|c| (c.id.as_str(), c)).collect();
     let taken_dwelling: HashMap<&str, &str> = sol.matched.iter().map(|p| (p.right.as_str(), p.left.as_str())).collect();
     let taken_client: HashMap<&str, &str> = sol.matched.iter().map(|p| (p.left.as_str(), p.right.as_str())).collect();
@@ -703,38 +738,5 @@ pub fn run_with(r: &Round, limits: Limits) -> Result<Outcome, optimize::InputErr
         };
         unmatched.push(u);
     }
-    // Contingents: binding when full and wanted by someone left unmatched.
-    let wanted: HashSet<&str> = unmatched.iter().flat_map(|u| u.contingents.iter().map(|s| s.as_str())).collect();
-    let mut contingents = Vec::new();
-    for k in &r.contingents {
-        let proposed = load.get(k.id.as_str()).copied().unwrap_or(0);
-        let binding = proposed >= k.remaining.max(0) && wanted.contains(k.id.as_str());
-        let one_more = if binding {
-            let mut g2 = b.graph.clone();
-            if let Some(g) = g2.groups.iter_mut().find(|g| g.id == k.id) {
-                g.cap += 1;
-            }
-            // Re-solved, not read from duals: the LP duals of the caps are not exact once
-            // the relaxation is fractional, and the table wants placements, not a price.
-            // From the round's own matching, which the extra place keeps feasible: a
-            // short re-solve from scratch of a round too large to prove (the city's)
-            // came out worse than the round and showed a loss for a place more.
-            let quick = Limits { max_nodes: limits.max_nodes.min(50), time_limit_ms: (limits.time_limit_ms / 10).max(50), ..limits };
-            let s2 = optimize::solve_from(&g2, Objective::Tiered, quick, &sol.matched)?;
-            Some(Marginal {
-                extra_per_tier: s2
-                    .tier_counts
-                    .iter()
-                    .zip(sol.tier_counts.iter().chain(std::iter::repeat(&0)))
-                    .map(|(a, b)| a - b)
-                    .collect(),
-                extra_score: s2.total_weight - sol.total_weight,
-                exact: sol.status == optimize::Status::Optimal && s2.status == optimize::Status::Optimal,
-            })
-        } else {
-            None
-        };
-        contingents.push(ContingentUse { id: k.id.clone(), remaining_before: k.remaining, proposed, binding, one_more });
-    }
-    Ok(Outcome { proposals, unmatched, contingents, solver: sol })
+    Explained { proposals, unmatched, load: load.into_iter().map(|(g, n)| (g.to_string(), n)).collect() }
 }
