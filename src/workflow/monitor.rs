@@ -91,22 +91,35 @@ pub struct ContingentValue {
     pub corporation: String,
     /// Rounds in which the contingent was full and someone unmatched wanted it.
     pub rounds_binding: usize,
-    /// People one more place would have placed, over those rounds.
-    pub extra_placements: i64,
+    /// People one more place would have placed over those rounds, per urgency level (0
+    /// the highest): per level, since a place may place one of a higher level in the place
+    /// of one below, and a sum would net the two.
+    pub extra_per_tier: Vec<i64>,
     /// Score it would have added.
     pub extra_score: i64,
 }
 
+/// A contingent's what-ifs summed over rounds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Worth {
+    pub rounds_binding: usize,
+    pub extra_per_tier: Vec<i64>,
+    pub extra_score: i64,
+}
+
 /// Sums the what-ifs of the rounds per contingent (by register id), binding ones only.
-pub fn contingent_value(rounds: &[Vec<solver::model::ContingentUse>]) -> BTreeMap<i32, (usize, i64, i64)> {
-    let mut out: BTreeMap<i32, (usize, i64, i64)> = BTreeMap::new();
+pub fn contingent_value(rounds: &[Vec<solver::model::ContingentUse>]) -> BTreeMap<i32, Worth> {
+    let mut out: BTreeMap<i32, Worth> = BTreeMap::new();
     for k in rounds.iter().flatten().filter(|k| k.binding) {
         let Some(id) = crate::matching::parse_key(&k.id) else { continue };
         let e = out.entry(id).or_default();
-        e.0 += 1;
+        e.rounds_binding += 1;
         if let Some(m) = &k.one_more {
-            e.1 += m.extra_per_tier.iter().sum::<i64>();
-            e.2 += m.extra_score;
+            if e.extra_per_tier.len() < m.extra_per_tier.len() {
+                e.extra_per_tier.resize(m.extra_per_tier.len(), 0);
+            }
+            e.extra_per_tier.iter_mut().zip(&m.extra_per_tier).for_each(|(sum, d)| *sum += d);
+            e.extra_score += m.extra_score;
         }
     }
     out
@@ -449,17 +462,18 @@ pub fn monitor(conn: &mut Conn, caller: &Caller, municipality: Option<&str>, tod
         .iter()
         .filter(|k| municipality.as_deref().is_none_or(|m| k.municipality_code == m))
         .filter_map(|k| {
-            let (rounds_binding, extra_placements, extra_score) = *worth.get(&k.id)?;
+            let w = worth.get(&k.id)?;
             Some(ContingentValue {
                 municipality: k.municipality_code.clone(),
                 corporation: corporations.get(&k.corporation_id).cloned().unwrap_or_default(),
-                rounds_binding,
-                extra_placements,
-                extra_score,
+                rounds_binding: w.rounds_binding,
+                extra_per_tier: w.extra_per_tier.clone(),
+                extra_score: w.extra_score,
             })
         })
         .collect();
-    values.sort_by_key(|v| std::cmp::Reverse((v.extra_placements, v.extra_score)));
+    // The most urgent level first, as the matcher ranks.
+    values.sort_by(|a, b| (&b.extra_per_tier, b.extra_score).cmp(&(&a.extra_per_tier, a.extra_score)));
     // The agreements of the period running today.
     let ks = ks
         .into_iter()
@@ -517,8 +531,10 @@ pub fn csv(m: &Monitor, names: &BTreeMap<String, String>) -> String {
     push("binnen twee jaar uitgestroomd", &scope, "cohort (twee jaar of langer uitstroomklaar)".into(), m.two_years.cohort.to_string());
     push("binnen twee jaar uitgestroomd", &scope, "binnen twee jaar geplaatst".into(), m.two_years.left.to_string());
     for v in &m.values {
-        let what = format!("{}: één plaats meer had geplaatst (over {} rondes)", v.corporation, v.rounds_binding);
-        push("contingentwaarde", &name(&v.municipality), what, v.extra_placements.to_string());
+        for (t, n) in v.extra_per_tier.iter().enumerate() {
+            let what = format!("{}: één plaats meer had geplaatst op urgentieniveau {t} (over {} rondes)", v.corporation, v.rounds_binding);
+            push("contingentwaarde", &name(&v.municipality), what, n.to_string());
+        }
     }
     for r in &m.retention {
         push("woonbehoud", &scope, format!("{} maanden beantwoord", r.months), r.answered.to_string());
@@ -667,13 +683,14 @@ mod tests {
             one_more: extra.map(|(extra_per_tier, extra_score)| Marginal { extra_per_tier, extra_score, exact: true }),
         };
         let rounds = vec![
-            vec![used("k1", true, Some((vec![0, 1, 0], 240))), used("k2", false, None)],
-            vec![used("k1", true, Some((vec![1, 0, 0], 300))), used("k2", true, Some((vec![0, 0, 0], 0)))],
+            vec![used("k1", true, Some((vec![0, 2, -1], 240))), used("k2", false, None)],
+            vec![used("k1", true, Some((vec![1, -1, 1], 300))), used("k2", true, Some((vec![0, 0, 0], 0)))],
             vec![used("k1", false, None), used("not-a-key", true, Some((vec![5], 5)))],
         ];
         let v = contingent_value(&rounds);
-        assert_eq!(v.get(&1), Some(&(2, 2, 540)));
-        assert_eq!(v.get(&2), Some(&(1, 0, 0)), "binding, but one more place would have placed no one");
+        let worth = |rounds_binding, extra_per_tier: Vec<i64>, extra_score| Worth { rounds_binding, extra_per_tier, extra_score };
+        assert_eq!(v.get(&1), Some(&worth(2, vec![1, 1, 0], 540)), "per level, not netted");
+        assert_eq!(v.get(&2), Some(&worth(1, vec![0, 0, 0], 0)), "binding, but one more place would have placed no one");
         assert_eq!(v.len(), 2);
     }
 

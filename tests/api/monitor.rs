@@ -165,13 +165,26 @@ async fn the_monitor_pages(app: TestApp) {
             (r.status().as_u16(), r.text().await.unwrap())
         }
     };
+    // A round first: what its binding contingents' places would have brought shows per level.
+    assert_eq!(app.post("/api/v1/rounds", &app.token("coordinator").await, &json!({})).await.0, 201);
+    let (_, m) = app.get("/api/v1/monitor", &app.token("coordinator").await).await;
+    assert_eq!(m["values"][0]["extra_per_tier"], json!([1, 0, 0]), "the demo round's binding contingent: one more of level 0");
     let (s, html) = page("/monitor", coord.cookie.clone()).await;
     assert_eq!(s, 200);
-    for part in
-        ["Wachtende cliënten", "Plaatsingen per kwartaal", "Woonbehoud na plaatsing", "73 %", "<svg role=\"img\"", "Download als CSV"]
-    {
+    for part in [
+        "Wachtende cliënten",
+        "Plaatsingen per kwartaal",
+        "Woonbehoud na plaatsing",
+        "73 %",
+        "<svg role=\"img\"",
+        "Download als CSV",
+        "per urgentieniveau",
+        "<td>+1 op niveau 0</td>",
+    ] {
         assert!(html.contains(part), "{part}");
     }
+    let (_, csv) = page("/monitor.csv", coord.cookie.clone()).await;
+    assert!(csv.contains("op urgentieniveau 0 (over 1 rondes);1\r\n"), "{csv}");
     let (s, html) = page("/monitor/eerlijkheid", coord.cookie.clone()).await;
     assert_eq!(s, 200);
     assert!(html.contains("slaat niets op over afkomst, religie of gezondheid"));

@@ -144,11 +144,20 @@ async fn agenda(state: web::Data<AppState>, v: Visitor, id: web::Path<i32>) -> P
 /// may move a level up at the cost of more of a level below), and whether that is
 /// proven.
 pub fn one_more_label(m: &solver::model::Marginal) -> String {
-    let levels: Vec<String> =
-        m.extra_per_tier.iter().enumerate().filter(|(_, d)| **d != 0).map(|(t, d)| format!("{d:+} op niveau {t}")).collect();
-    let placements = if levels.is_empty() { "geen extra plaatsing".to_string() } else { levels.join(", ") };
+    let placements = per_level(&m.extra_per_tier);
     let proven = if m.exact { "" } else { " (niet bewezen: de herberekening vond dit in haar tijd)" };
     format!("{placements}; score {:+}{proven}", m.extra_score)
+}
+
+/// Extra placements per urgency level, the levels without a change left out.
+pub fn per_level(extra_per_tier: &[i64]) -> String {
+    let levels: Vec<String> =
+        extra_per_tier.iter().enumerate().filter(|(_, d)| **d != 0).map(|(t, d)| format!("{d:+} op niveau {t}")).collect();
+    if levels.is_empty() {
+        "geen extra plaatsing".to_string()
+    } else {
+        levels.join(", ")
+    }
 }
 
 /// The reason of an unmatched client in a few words.
