@@ -101,6 +101,10 @@ enum Command {
         input: PathBuf,
         #[arg(long)]
         output: PathBuf,
+        /// Time for the round's search, in milliseconds; what one more place in each
+        /// binding contingent brings is re-solved in up to five times as long again.
+        #[arg(long, default_value_t = 2_000)]
+        time_limit_ms: u64,
     },
     /// Write a realistic, seeded round JSON (or, with --history, a history for `replay`)
     /// to standard output.
@@ -203,9 +207,10 @@ fn run_offline(command: &Command) -> Option<Result<(), String>> {
             let solution = solver::optimize::solve_with(&graph, objective, limits).map_err(|e| format!("--input: {e}"))?;
             write_json(output, &solution)
         })(),
-        Command::Match { input, output } => (|| {
+        Command::Match { input, output, time_limit_ms } => (|| {
             let round: solver::model::Round = read_json(input)?;
-            let outcome = solver::model::run(&round).map_err(|e| format!("--input: {e}"))?;
+            let limits = solver::optimize::Limits { time_limit_ms: *time_limit_ms, ..Default::default() };
+            let outcome = solver::model::run_with(&round, limits).map_err(|e| format!("--input: {e}"))?;
             write_json(output, &outcome)
         })(),
         Command::Generate { size, seed, history, months } => (|| {

@@ -116,7 +116,10 @@ fn solve_match_and_generate_without_a_database() {
     let again = bin().args(["generate", "--size", "region", "--seed", "3"]).output().unwrap();
     assert_eq!(out.stdout, again.stdout, "seeded");
     let proposals = dir.path().join("proposals.json");
-    let out = bin().args(["match", "--input", &round.to_string_lossy(), "--output", &proposals.to_string_lossy()]).output().unwrap();
+    let out = bin()
+        .args(["match", "--input", &round.to_string_lossy(), "--output", &proposals.to_string_lossy(), "--time-limit-ms", "1000"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let o: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&proposals).unwrap()).unwrap();
     let placed = o["proposals"].as_array().unwrap().len();
