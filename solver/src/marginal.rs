@@ -10,7 +10,10 @@
 //! such matching becomes the round's own (re-solved from it in the round's time, so that
 //! its bounds are as good as the round's were), and then no re-solve brings more than one
 //! placement of the group, tier by tier; on a round proven optimal nothing changes.
-//! Contingents that bind only under the better matching are not re-solved.
+//! Contingents that bind only under the better matching are not re-solved: passes that
+//! re-solved them in turn, each followed by a better matching, left more unsolved, not
+//! fewer (city, seed 1: 27 binding at the end and 12 of them not re-solved, against 18
+//! and 6 in one pass), as each better matching moved where the caps bind.
 
 use crate::optimize::{self, Graph, InputError, Limits, Objective, Pair, Solution, Status};
 use serde::{Deserialize, Serialize};
