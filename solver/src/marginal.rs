@@ -10,10 +10,11 @@
 //! such matching becomes the round's own (re-solved from it in the round's time, so that
 //! its bounds are as good as the round's were), and then no re-solve brings more than one
 //! placement of the group, tier by tier; on a round proven optimal nothing changes.
-//! Contingents that bind only under the better matching are not re-solved: passes that
-//! re-solved them in turn, each followed by a better matching, left more unsolved, not
-//! fewer (city, seed 1: 27 binding at the end and 12 of them not re-solved, against 18
-//! and 6 in one pass), as each better matching moved where the caps bind.
+//! Contingents that bind only under the better matching, or that the budget does not
+//! reach, get what their place admits at once ([`at_once`]). Passes that re-solved the
+//! former in turn, each followed by a better matching, left more unsolved, not fewer
+//! (city, seed 1: 27 binding at the end and 12 of them not re-solved, against 18 and 6
+//! in one pass), as each better matching moved where the caps bind.
 
 use crate::optimize::{self, Graph, InputError, Limits, Objective, Pair, Solution, Status};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,15 @@ pub struct Marginal {
     /// written before it existed, and read as not proven: the cautious reading.
     #[serde(default)]
     pub exact: bool,
+    /// Re-solved; else ([`at_once`]) only the best pair the place admits at once with the
+    /// round's matching as it is, where the re-solves had no time left: at least that.
+    /// Absent in results written before it existed, all of which were re-solved.
+    #[serde(default = "yes")]
+    pub re_solved: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The round's matching and what one more place brings per group re-solved.
@@ -109,22 +119,60 @@ impl<'a> Index<'a> {
         }
     }
 
-    /// `s` with one more pair of group `i` whose client and dwelling it leaves free (the
-    /// highest tier's, then the highest weight's): what a place more brings at least.
-    fn plus_one(&self, s: &Solution, i: usize) -> Option<(Value, Vec<Pair>)> {
-        let left: HashSet<&str> = s.matched.iter().map(|p| p.left.as_str()).collect();
-        let right: HashSet<&str> = s.matched.iter().map(|p| p.right.as_str()).collect();
-        let k = self.g.groups[i]
+    /// The pair of group `i` whose client and dwelling `s` leaves free, the highest
+    /// tier's, then the highest weight's: what a place more brings at least.
+    fn free_pair(&self, s: &Used<'_>, i: usize) -> Option<usize> {
+        self.g.groups[i]
             .edges
             .iter()
             .copied()
-            .filter(|&k| !left.contains(self.g.edges[k].left.as_str()) && !right.contains(self.g.edges[k].right.as_str()))
-            .max_by_key(|&k| (Reverse(self.tier[self.g.edges[k].left.as_str()]), self.g.edges[k].weight, Reverse(k)))?;
+            .filter(|&k| !s.left.contains(self.g.edges[k].left.as_str()) && !s.right.contains(self.g.edges[k].right.as_str()))
+            .max_by_key(|&k| (Reverse(self.tier[self.g.edges[k].left.as_str()]), self.g.edges[k].weight, Reverse(k)))
+    }
+
+    /// `s` with group `i`'s [`Index::free_pair`].
+    fn plus_one(&self, s: &Solution, i: usize) -> Option<(Value, Vec<Pair>)> {
+        let k = self.free_pair(&Used::of(s), i)?;
         let e = &self.g.edges[k];
         let mut pairs = s.matched.clone();
         pairs.push(Pair { left: e.left.clone(), right: e.right.clone() });
         Some((self.step(&Value::of(s), k, 1), pairs))
     }
+}
+
+/// The clients and dwellings a matching uses.
+struct Used<'a> {
+    left: HashSet<&'a str>,
+    right: HashSet<&'a str>,
+}
+
+impl<'a> Used<'a> {
+    fn of(s: &'a Solution) -> Self {
+        Used { left: s.matched.iter().map(|p| p.left.as_str()).collect(), right: s.matched.iter().map(|p| p.right.as_str()).collect() }
+    }
+}
+
+/// What a place more in each of `groups` admits at once under `base` (its best pair whose
+/// client and dwelling `base` leaves free), without a re-solve: for the binding groups the
+/// re-solves had no time for, a lower bound on what a re-solve from `base` brings.
+pub fn at_once(g: &Graph, base: &Solution, groups: &[String]) -> BTreeMap<String, Marginal> {
+    let index = Index::new(g);
+    let used = Used::of(base);
+    let value = Value::of(base);
+    groups
+        .iter()
+        .filter_map(|id| {
+            let i = g.groups.iter().position(|x| &x.id == id)?;
+            let more = index.step(&value, index.free_pair(&used, i)?, 1);
+            let m = Marginal {
+                extra_per_tier: more.counts.iter().zip(&value.counts).map(|(a, b)| a - b).collect(),
+                extra_score: more.weight - value.weight,
+                exact: false,
+                re_solved: false,
+            };
+            Some((id.clone(), m))
+        })
+        .collect()
 }
 
 /// Re-solves `g` with each of `groups` (ids, most wanted first) one place larger, from
@@ -173,6 +221,7 @@ pub fn one_more(g: &Graph, base: Solution, groups: &[String], limits: Limits) ->
                 extra_per_tier: extra.counts.iter().zip(&base_value.counts).map(|(a, b)| a - b).collect(),
                 extra_score: extra.weight - base_value.weight,
                 exact: base.status == Status::Optimal && s2.status == Status::Optimal,
+                re_solved: true,
             };
             (id, m)
         })
@@ -284,6 +333,14 @@ mod tests {
         }
     }
 
+    /// A figure written before `exact` and `re_solved` existed reads as re-solved (all
+    /// were) and not proven (the cautious reading).
+    #[test]
+    fn a_figure_from_before_reads_as_re_solved_and_not_proven() {
+        let m: Marginal = serde_json::from_str(r#"{"extra_per_tier": [0, 1], "extra_score": 80}"#).unwrap();
+        assert_eq!(m, Marginal { extra_per_tier: vec![0, 1], extra_score: 80, exact: false, re_solved: true });
+    }
+
     /// From a round proven optimal, every figure is exact: the larger cap's optimum less
     /// the round's, by enumeration, and the round stays as it is.
     #[test]
@@ -298,11 +355,26 @@ mod tests {
             let more = one_more(&g, base.clone(), &binding(&g, &base), Limits::default()).unwrap();
             assert!(!more.improved);
             assert_eq!(more.base.matched, base.matched);
+            let groups = binding(&g, &base);
+            let at_once = at_once(&g, &base, &groups);
+            assert_eq!(at_once.len(), groups.len(), "a binding group admits a pair at once");
             for (id, m) in &more.marginals {
                 let i = g.groups.iter().position(|x| &x.id == id).unwrap();
-                assert!(m.exact);
+                assert!(m.exact && m.re_solved);
                 let extra = folded(&Value { counts: m.extra_per_tier.clone(), weight: m.extra_score });
                 assert_eq!(extra, optimum(&r, Some(i)) - optimum(&r, None), "{id}: {m:?}");
+                // Without a re-solve: the best single pair, at most the re-solve's figure.
+                let a = &at_once[id];
+                assert!(!a.exact && !a.re_solved);
+                let a = folded(&Value { counts: a.extra_per_tier.clone(), weight: a.extra_score });
+                assert!(0 < a && a <= extra, "{id}: at once {a}, re-solved {extra}");
+                let used = |k: usize| base.matched.iter().any(|p| p.left == g.edges[k].left || p.right == g.edges[k].right);
+                let pair = |k: usize| FACTOR.pow(3 - r.tier[r.edges[k].0] as u32) + i128::from(r.edges[k].2);
+                assert_eq!(
+                    Some(a),
+                    g.groups[i].edges.iter().filter(|&&k| !used(k)).map(|&k| pair(k)).max(),
+                    "{id}: not the best free pair"
+                );
                 checked += 1;
             }
         }

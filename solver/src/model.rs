@@ -570,6 +570,8 @@ pub fn run_with(r: &Round, limits: Limits) -> Result<Outcome, optimize::InputErr
     let Explained { proposals, unmatched, load } = if more.improved { explain(r, &b, &sol) } else { before };
     let mut marginals = more.marginals;
     let binding = binding(r, &unmatched, &load);
+    let missing: Vec<String> = binding.iter().filter(|id| !marginals.contains_key(*id)).cloned().collect();
+    marginals.extend(crate::marginal::at_once(&b.graph, &sol, &missing));
     let contingents = r
         .contingents
         .iter()

@@ -680,7 +680,7 @@ mod tests {
             remaining_before: 1,
             proposed: 1,
             binding,
-            one_more: extra.map(|(extra_per_tier, extra_score)| Marginal { extra_per_tier, extra_score, exact: true }),
+            one_more: extra.map(|(extra_per_tier, extra_score)| Marginal { extra_per_tier, extra_score, exact: true, re_solved: true }),
         };
         let rounds = vec![
             vec![used("k1", true, Some((vec![0, 2, -1], 240))), used("k2", false, None)],

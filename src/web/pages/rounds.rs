@@ -145,6 +145,9 @@ async fn agenda(state: web::Data<AppState>, v: Visitor, id: web::Path<i32>) -> P
 /// proven.
 pub fn one_more_label(m: &solver::model::Marginal) -> String {
     let placements = per_level(&m.extra_per_tier);
+    if !m.re_solved {
+        return format!("ten minste {placements}; score {:+} (niet herberekend: wat de plaats direct toelaat)", m.extra_score);
+    }
     let proven = if m.exact { "" } else { " (niet bewezen: de herberekening vond dit in haar tijd)" };
     format!("{placements}; score {:+}{proven}", m.extra_score)
 }
@@ -176,7 +179,7 @@ mod tests {
 
     #[test]
     fn one_more_says_each_level_and_whether_it_is_proven() {
-        let m = |extra_per_tier: Vec<i64>, extra_score: i64, exact: bool| Marginal { extra_per_tier, extra_score, exact };
+        let m = |extra_per_tier: Vec<i64>, extra_score: i64, exact: bool| Marginal { extra_per_tier, extra_score, exact, re_solved: true };
         assert_eq!(one_more_label(&m(vec![0, 1, -2], -150, true)), "+1 op niveau 1, -2 op niveau 2; score -150");
         assert_eq!(one_more_label(&m(vec![1, 0, 0], 240, true)), "+1 op niveau 0; score +240");
         assert_eq!(one_more_label(&m(vec![0, 0, 0], 0, true)), "geen extra plaatsing; score +0");
@@ -184,5 +187,7 @@ mod tests {
             one_more_label(&m(vec![0, 0, 1], 80, false)),
             "+1 op niveau 2; score +80 (niet bewezen: de herberekening vond dit in haar tijd)"
         );
+        let at_once = Marginal { re_solved: false, ..m(vec![0, 1, 0], 95, false) };
+        assert_eq!(one_more_label(&at_once), "ten minste +1 op niveau 1; score +95 (niet herberekend: wat de plaats direct toelaat)");
     }
 }
