@@ -1,6 +1,8 @@
 //! What one more place in a binding contingent brings: each group re-solved with its cap
 //! one higher, within a budget, from the round's own matching with the best pair the
-//! place admits at once (so a re-solve brings at least that).
+//! place admits at once (so a re-solve brings at least that). Re-solved, not read from
+//! the LP's duals: those are not exact once the relaxation is fractional, as it is where
+//! caps bind, and the table wants placements, not a price.
 //!
 //! A re-solve's matching, less one edge of its group where it uses the place, is a
 //! matching of the round itself. So where a round is not proven (larger rounds, searched
@@ -22,10 +24,11 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-/// The re-solves share this many times the round's own time, each with a tenth of it:
-/// the city round's binding contingents fit (about half a second each with the set-up;
-/// `match` 12 s in all), the national round's 282 did not (3 minutes without a budget;
-/// 18 s with it, 17 re-solved): those wanted by the most unmatched clients go first.
+/// The re-solves share this many times the round's own time, each with a tenth of it
+/// (about half a second with the set-up at city size): the city round's binding
+/// contingents mostly fit (`match` 13 s in all, 16 of 19 re-solved), the national
+/// round's do not (3 minutes for its 282 without a budget; 17 s with it, 17 of 294
+/// re-solved): those wanted by the most unmatched clients go first.
 pub const BUDGET_ROUNDS: u32 = 5;
 
 /// What one more contingent place would bring.
