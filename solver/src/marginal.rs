@@ -235,8 +235,8 @@ pub fn one_more(g: &Graph, base: Solution, groups: &[String], limits: Limits) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::optimize::{solve_with, Edge, Group, Left, Right};
-    use crate::testing::{brute, random_round, Round, TestEdge};
+    use crate::optimize::{solve_with, Group};
+    use crate::testing::{brute, graph, random_round, Round, TestEdge};
     use rand::{rngs::StdRng, SeedableRng};
 
     /// Tier counts above any weight sum of these rounds (7 edges of at most 40).
@@ -244,22 +244,6 @@ mod tests {
 
     fn folded(v: &Value) -> i128 {
         v.counts.iter().enumerate().map(|(t, n)| i128::from(*n) * FACTOR.pow(3 - t as u32)).sum::<i128>() + i128::from(v.weight)
-    }
-
-    fn graph(r: &Round) -> Graph {
-        let n_groups = r.caps.len();
-        Graph {
-            left: r.tier.iter().enumerate().map(|(i, t)| Left { id: format!("c{i}"), tier: *t as u32 }).collect(),
-            right: (0..r.n_right).map(|j| Right { id: format!("d{j}") }).collect(),
-            edges: r.edges.iter().map(|&(l, d, w)| Edge { left: format!("c{l}"), right: format!("d{d}"), weight: w }).collect(),
-            groups: (0..n_groups)
-                .map(|i| Group {
-                    id: format!("g{i}"),
-                    cap: r.caps[i],
-                    edges: (0..r.edges.len()).filter(|&k| r.group_of[k] == Some(i)).collect(),
-                })
-                .collect(),
-        }
     }
 
     /// The optimum of `r` with group `more`'s cap one higher, by enumeration.

@@ -1030,23 +1030,8 @@ impl<'a> BranchAndBound<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::graph;
     use rand::SeedableRng;
-
-    /// A small random round as the public graph.
-    fn graph(r: &crate::testing::Round) -> Graph {
-        let mut groups: Vec<Group> = r.caps.iter().enumerate().map(|(i, &cap)| Group { id: format!("g{i}"), cap, edges: vec![] }).collect();
-        for (k, g) in r.group_of.iter().enumerate() {
-            if let Some(g) = g {
-                groups[*g].edges.push(k);
-            }
-        }
-        Graph {
-            left: r.tier.iter().enumerate().map(|(i, &t)| Left { id: format!("c{i}"), tier: t as u32 }).collect(),
-            right: (0..r.n_right).map(|i| Right { id: format!("d{i}") }).collect(),
-            edges: r.edges.iter().map(|&(l, rr, w)| Edge { left: format!("c{l}"), right: format!("d{rr}"), weight: w }).collect(),
-            groups,
-        }
-    }
 
     /// A solve from a matching within the caps never ends worse than it, however short
     /// its time (a contingent's extra place is measured so): from the optimum, with no

@@ -121,3 +121,20 @@ pub(crate) fn random_round(rng: &mut rand::rngs::StdRng) -> Round {
     let tier = (0..n_left).map(|_| rng.random_range(0..3)).collect();
     Round { n_left, n_right, edges, group_of, caps, tier }
 }
+
+/// A small random round as the public graph: clients `c{i}`, dwellings `d{j}`, groups `g{n}`.
+pub(crate) fn graph(r: &Round) -> crate::optimize::Graph {
+    use crate::optimize::{Edge, Graph, Group, Left, Right};
+    let mut groups: Vec<Group> = r.caps.iter().enumerate().map(|(i, &cap)| Group { id: format!("g{i}"), cap, edges: vec![] }).collect();
+    for (k, g) in r.group_of.iter().enumerate() {
+        if let Some(g) = g {
+            groups[*g].edges.push(k);
+        }
+    }
+    Graph {
+        left: r.tier.iter().enumerate().map(|(i, &t)| Left { id: format!("c{i}"), tier: t as u32 }).collect(),
+        right: (0..r.n_right).map(|i| Right { id: format!("d{i}") }).collect(),
+        edges: r.edges.iter().map(|&(l, rr, w)| Edge { left: format!("c{l}"), right: format!("d{rr}"), weight: w }).collect(),
+        groups,
+    }
+}
