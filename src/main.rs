@@ -102,7 +102,8 @@ enum Command {
         #[arg(long)]
         output: PathBuf,
         /// Time for the round's search, in milliseconds; what one more place in each
-        /// binding contingent brings is re-solved in up to five times as long again.
+        /// binding contingent brings is re-solved in up to five times as long again, and
+        /// the round once more, as long, where those find it a better matching.
         #[arg(long, default_value_t = 2_000)]
         time_limit_ms: u64,
     },
