@@ -32,7 +32,7 @@ mod gated;
 pub mod generate;
 mod lagrange;
 mod lp;
-pub mod marginal;
+mod marginal;
 mod merge;
 pub mod model;
 mod neighbourhood;

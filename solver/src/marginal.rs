@@ -26,10 +26,10 @@ use std::time::{Duration, Instant};
 
 /// The re-solves share this many times the round's own time, each with a tenth of it
 /// (about half a second with the set-up at city size): the city round's binding
-/// contingents mostly fit (`match` 13 s in all, 16 of 19 re-solved), the national
+/// contingents mostly fit (`match` 13 s in all, 16–20 of 18–24 re-solved), the national
 /// round's do not (3 minutes for its 282 without a budget; 17 s with it, 17 of 294
 /// re-solved): those wanted by the most unmatched clients go first.
-pub const BUDGET_ROUNDS: u32 = 5;
+pub(crate) const BUDGET_ROUNDS: u32 = 5;
 
 /// What one more contingent place would bring.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -45,7 +45,7 @@ pub struct Marginal {
     /// written before it existed, and read as not proven: the cautious reading.
     #[serde(default)]
     pub exact: bool,
-    /// Re-solved; else ([`at_once`]) only the best pair the place admits at once with the
+    /// Re-solved; else (`at_once`) only the best pair the place admits at once with the
     /// round's matching as it is, where the re-solves had no time left: at least that.
     /// Absent in results written before it existed, all of which were re-solved.
     #[serde(default = "yes")]
@@ -58,7 +58,7 @@ fn yes() -> bool {
 
 /// The round's matching and what one more place brings per group re-solved.
 #[derive(Debug)]
-pub struct OneMore {
+pub(crate) struct OneMore {
     /// The round's solution: the one given, or a better one that a re-solve showed.
     pub base: Solution,
     /// Whether `base` is not the one given.
@@ -157,8 +157,9 @@ impl<'a> Used<'a> {
 
 /// What a place more in each of `groups` admits at once under `base` (its best pair whose
 /// client and dwelling `base` leaves free), without a re-solve: for the binding groups the
-/// re-solves had no time for, a lower bound on what a re-solve from `base` brings.
-pub fn at_once(g: &Graph, base: &Solution, groups: &[String]) -> BTreeMap<String, Marginal> {
+/// re-solves had no time for, a lower bound on what a re-solve from `base` brings. Ids
+/// come from the round's own contingents: one not among `g`'s groups is passed over.
+pub(crate) fn at_once(g: &Graph, base: &Solution, groups: &[String]) -> BTreeMap<String, Marginal> {
     let index = Index::new(g);
     let used = Used::of(base);
     let value = Value::of(base);
@@ -180,8 +181,9 @@ pub fn at_once(g: &Graph, base: &Solution, groups: &[String]) -> BTreeMap<String
 
 /// Re-solves `g` with each of `groups` (ids, most wanted first) one place larger, from
 /// `base` with the best pair the place admits at once, within [`BUDGET_ROUNDS`] times
-/// `limits`' time; see the module's doc.
-pub fn one_more(g: &Graph, base: Solution, groups: &[String], limits: Limits) -> Result<OneMore, InputError> {
+/// `limits`' time (an id not among `g`'s groups is passed over, as in [`at_once`]); see
+/// the module's doc.
+pub(crate) fn one_more(g: &Graph, base: Solution, groups: &[String], limits: Limits) -> Result<OneMore, InputError> {
     let deadline = Instant::now() + Duration::from_millis(limits.time_limit_ms) * BUDGET_ROUNDS;
     let tenth = (limits.time_limit_ms / 10).max(50);
     let index = Index::new(g);

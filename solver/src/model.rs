@@ -569,14 +569,14 @@ pub fn run_with(r: &Round, limits: Limits) -> Result<Outcome, optimize::InputErr
     let sol = more.base;
     let Explained { proposals, unmatched, load } = if more.improved { explain(r, &b, &sol) } else { before };
     let mut marginals = more.marginals;
-    let binding = binding(r, &unmatched, &load);
-    let missing: Vec<String> = binding.iter().filter(|id| !marginals.contains_key(*id)).cloned().collect();
+    let bound = binding(r, &unmatched, &load);
+    let missing: Vec<String> = bound.iter().filter(|id| !marginals.contains_key(*id)).cloned().collect();
     marginals.extend(crate::marginal::at_once(&b.graph, &sol, &missing));
     let contingents = r
         .contingents
         .iter()
         .map(|k| {
-            let binding = binding.contains(&k.id);
+            let binding = bound.contains(&k.id);
             ContingentUse {
                 id: k.id.clone(),
                 remaining_before: k.remaining,
