@@ -16,8 +16,8 @@ pub(crate) type LpGroup = (Vec<usize>, i64);
 /// Which solver, and whether the variables are integer.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Engine {
-    /// The LP relaxation in microlp.
-    Relaxation,
+    /// The LP relaxation in microlp, every stage done by the deadline.
+    Relaxation { deadline: std::time::Instant },
     /// HiGHS' default MIP, every stage done by the deadline.
     #[cfg(feature = "highs")]
     HighsMip { deadline: std::time::Instant },
@@ -65,7 +65,7 @@ pub(crate) fn certify(
         let x: Vec<Variable> = used
             .iter()
             .map(|_| match engine {
-                Engine::Relaxation => vars.add(variable().min(0.0).max(1.0)),
+                Engine::Relaxation { .. } => vars.add(variable().min(0.0).max(1.0)),
                 #[cfg(feature = "highs")]
                 Engine::HighsMip { .. } => vars.add(variable().binary()),
             })
@@ -142,6 +142,28 @@ pub(crate) struct Budget {
     pub nodes: u64,
 }
 
+/// What the folded model ([`folded_optimum`]) found.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Folded {
+    /// The lexicographic optimum, proven.
+    Optimum(Vec<usize>),
+    /// Not proven within the budget; the best whole matching found, if any.
+    Unproven(Option<Vec<usize>>),
+    /// The objective is too large for doubles to keep exact, or the solver failed: the
+    /// stages are solved one by one instead ([`certify`]).
+    Declined,
+}
+
+impl Folded {
+    /// The proven optimum, if it is one.
+    pub(crate) fn optimum(self) -> Option<Vec<usize>> {
+        match self {
+            Folded::Optimum(edges) => Some(edges),
+            Folded::Unproven(_) | Folded::Declined => None,
+        }
+    }
+}
+
 /// All stages in one model: each edge is worth `factor[tier] + weight`, where one more
 /// match of a tier outweighs every difference the tiers below and the weights can make,
 /// so its optimum is the lexicographic optimum. Its LP relaxation is solved first (on a
@@ -149,9 +171,8 @@ pub(crate) struct Budget {
 /// fractional (the caps bind across groups, or an integral optimum ties with a fractional
 /// vertex), microlp's branch and bound goes on from there within `budget` (region
 /// rounds whose stage-wise LPs stayed fractional: proven in tens of milliseconds).
-/// `None` when not proven within the budget, when the objective is too large for
-/// doubles to keep exact, or when the solver fails: then the stages are solved one by one
-/// ([`certify`]).
+/// Not proven within the budget, it hands over the best whole matching its branching
+/// found, for a search to go on from.
 pub(crate) fn folded_optimum(
     n_left: usize,
     n_right: usize,
@@ -159,7 +180,7 @@ pub(crate) fn folded_optimum(
     groups: &[LpGroup],
     n_tiers: usize,
     budget: Budget,
-) -> Option<Vec<usize>> {
+) -> Folded {
     use microlp::{ComparisonOp, OptimizationDirection, Problem, SolutionStatus, SolveOptions, SolveOutcome};
     // Two matchings differ in weight by less than `spread`: each side's node takes at
     // most its heaviest edge.
@@ -181,10 +202,11 @@ pub(crate) fn folded_optimum(
     let mut f = spread;
     for t in (0..n_tiers).rev() {
         factor[t] = f;
-        f = f.checked_mul(clients[t].len().min(n_right) as i128 + 1)?;
+        let Some(next) = f.checked_mul(clients[t].len().min(n_right) as i128 + 1) else { return Folded::Declined };
+        f = next;
     }
     if f as f64 > FOLDED_MAX {
-        return None;
+        return Folded::Declined;
     }
     let mut problem = Problem::new(OptimizationDirection::Maximize);
     let x: Vec<microlp::Variable> = edges.iter().map(|e| problem.add_binary_var((factor[e.3] + i128::from(e.2)) as f64)).collect();
@@ -211,12 +233,17 @@ pub(crate) fn folded_optimum(
     // a thousand units of weight, and a region round lost 36 to it). Here a quarter of
     // one unit: the objective is an integer, so whatever is better is better by one.
     options.tolerances.prune_epsilon = 0.25 / f as f64;
-    let SolveOutcome::Solution(solution) = problem.solve_with(options).ok()? else { return None };
-    if solution.status() != SolutionStatus::Optimal {
-        return None;
-    }
+    let solution = match problem.solve_with(options) {
+        Ok(SolveOutcome::Solution(solution)) => solution,
+        Ok(SolveOutcome::Interrupted(_)) => return Folded::Unproven(None),
+        Err(_) => return Folded::Declined,
+    };
     let values: Vec<f64> = x.iter().map(|v| solution.var_value(*v)).collect();
-    values.iter().all(|v| (v - v.round()).abs() < 1e-6).then(|| (0..edges.len()).filter(|&k| values[k] > 0.5).collect())
+    let whole = values.iter().all(|v| (v - v.round()).abs() < 1e-6).then(|| (0..edges.len()).filter(|&k| values[k] > 0.5).collect());
+    match (solution.status(), whole) {
+        (SolutionStatus::Optimal, Some(edges)) => Folded::Optimum(edges),
+        (_, whole) => Folded::Unproven(whole),
+    }
 }
 
 /// HiGHS' default relative gap for a MIP, set explicitly so the bound it proves is known.
@@ -233,8 +260,11 @@ fn solve(
     engine: Engine,
 ) -> Option<(Vec<f64>, Option<f64>)> {
     match engine {
-        Engine::Relaxation => {
-            let sol = vars.maximise(objective).using(good_lp::solvers::microlp::microlp).with_all(rows).solve().ok()?;
+        Engine::Relaxation { deadline } => {
+            use good_lp::solvers::WithTimeLimit;
+            let seconds = deadline.saturating_duration_since(std::time::Instant::now()).as_secs_f64();
+            let sol =
+                vars.maximise(objective).using(good_lp::solvers::microlp::microlp).with_time_limit(seconds).with_all(rows).solve().ok()?;
             Some((x.iter().map(|v| sol.value(*v)).collect(), Some(0.0)))
         }
         #[cfg(feature = "highs")]
@@ -285,12 +315,12 @@ mod tests {
         // Tier 1's client b prefers d0 by weight, but tier 0's a can only take d0: one more
         // tier-0 match outweighs any weight.
         let edges = vec![(0, 0, 1, 0), (1, 0, 100, 1), (1, 1, 1, 1)];
-        let chosen = folded_optimum(2, 2, &edges, &[], 2, unlimited()).expect("an assignment polytope is integral");
+        let chosen = folded_optimum(2, 2, &edges, &[], 2, unlimited()).optimum().expect("an assignment polytope is integral");
         assert_eq!(chosen, vec![0, 2]);
         // A group of a's pair and b's favourite (cap 1): a is matched, so b takes the
         // pair worth 1, not the one worth 500.
         let edges = vec![(0, 0, 1, 0), (1, 1, 500, 1), (1, 2, 1, 1)];
-        let chosen = folded_optimum(2, 3, &edges, &[(vec![0, 1], 1)], 2, unlimited()).expect("integral");
+        let chosen = folded_optimum(2, 3, &edges, &[(vec![0, 1], 1)], 2, unlimited()).optimum().expect("integral");
         assert_eq!(chosen, vec![0, 2]);
     }
 
@@ -300,15 +330,15 @@ mod tests {
         // LP's root is fractional, and without nodes to branch on it declines.
         let (mut edges, groups) = crossed(10);
         let root_only = Budget { nodes: 0, ..unlimited() };
-        assert_eq!(folded_optimum(2, 2, &edges, &groups, 1, root_only), None);
+        assert_eq!(folded_optimum(2, 2, &edges, &groups, 1, root_only), Folded::Unproven(None));
         // The stages say the same: the LP bounds the count by 2, not integral.
-        let cert = certify(2, 2, &edges, &groups, 1, true, Engine::Relaxation).expect("solved");
+        let cert = certify(2, 2, &edges, &groups, 1, true, Engine::Relaxation { deadline: unlimited().until }).expect("solved");
         assert_eq!(cert.tier_bounds, vec![2]);
         assert!(cert.integral.is_none());
         // Branching finds that one match is all there is, and takes the heaviest.
         edges[2].2 = 30;
         edges[3].2 = 5;
-        assert_eq!(folded_optimum(2, 2, &edges, &groups, 1, unlimited()), Some(vec![2]));
+        assert_eq!(folded_optimum(2, 2, &edges, &groups, 1, unlimited()), Folded::Optimum(vec![2]));
     }
 
     use proptest::prelude::*;
@@ -343,7 +373,7 @@ mod tests {
             let spread = 2 * 7 * 100_000_004i128 + 1;
             let value = |k: usize| spread * 8i128.pow(2 - tiers[edges[k].0] as u32) + i128::from(edges[k].2);
             let optimum = crate::testing::brute(n_left, n_right, &edges, &caps, &value);
-            let chosen = folded_optimum(n_left, n_right, &lp_edges, &groups, 3, unlimited()).expect("proven with time to spare");
+            let chosen = folded_optimum(n_left, n_right, &lp_edges, &groups, 3, unlimited()).optimum().expect("proven with time to spare");
             crate::testing::within_caps(n_left, n_right, &edges, &caps, &chosen)?;
             prop_assert_eq!(chosen.iter().map(|&k| value(k)).sum::<i128>(), optimum);
         }
@@ -354,8 +384,8 @@ mod tests {
         // One group, no fraction: the LP would be integral, but weights of 2^40 make the
         // folded objective too large to trust.
         let edges = vec![(0, 0, 1 << 40, 0), (1, 1, 1 << 40, 1)];
-        assert_eq!(folded_optimum(2, 2, &edges, &[(vec![0, 1], 2)], 2, unlimited()), None);
+        assert_eq!(folded_optimum(2, 2, &edges, &[(vec![0, 1], 2)], 2, unlimited()), Folded::Declined);
         let edges = vec![(0, 0, 1 << 20, 0), (1, 1, 1 << 20, 1)];
-        assert_eq!(folded_optimum(2, 2, &edges, &[(vec![0, 1], 2)], 2, unlimited()), Some(vec![0, 1]));
+        assert_eq!(folded_optimum(2, 2, &edges, &[(vec![0, 1], 2)], 2, unlimited()), Folded::Optimum(vec![0, 1]));
     }
 }

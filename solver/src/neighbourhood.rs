@@ -310,7 +310,7 @@ fn sub_problem(s: &Shape<'_>, current: &[usize], inside: &[bool], ungrouped: boo
 fn resolve(s: &Shape<'_>, current: &[usize], inside: &[bool], budget: Budget) -> (Option<Vec<usize>>, usize) {
     let sub = sub_problem(s, current, inside, false);
     let size = sub.edges.len();
-    let Some(chosen) = folded_optimum(sub.n_left, sub.n_right, &sub.edges, &sub.groups, s.n_tiers, budget) else {
+    let Some(chosen) = folded_optimum(sub.n_left, sub.n_right, &sub.edges, &sub.groups, s.n_tiers, budget).optimum() else {
         return (None, size);
     };
     let after: i128 = chosen.iter().map(|&k| s.folded[sub.global[k]]).sum();

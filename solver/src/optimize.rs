@@ -443,35 +443,58 @@ pub(crate) fn solve_from(g: &Graph, objective: Objective, limits: Limits, start:
         let chosen: Vec<usize> = m.edge_of_left.iter().flatten().copied().collect();
         c.keeps_caps(&chosen).then_some((m.value, chosen))
     };
+    // The search starts from the better of `start` and what the folded model found.
+    let mut start = start;
+    let value_of = |edges: &[usize]| edges.iter().map(|&e| weights[e]).sum::<i128>();
     // Small enough: the LP. First all stages folded into one objective, branching where
     // its LP is fractional; when that proves its optimum in time, that is the optimum.
-    // Else stage by stage: the floors of the stages above cut the polytope, and the last
-    // stage is often integral then. Without groups the assignment is exact already; the
-    // LP would add nothing.
+    // When the model declines (an objective too large for doubles), stage by stage: the
+    // floors of the stages above cut the polytope, and the last stage is often integral
+    // then. Without groups the assignment is exact already; the LP would add nothing.
     if uncapped.is_none() && limits.lp_certificate_max_edges >= c.edges.len() && !c.edges.is_empty() && !c.caps.is_empty() {
         let folded = if objective == Objective::Tiered {
             let (edges, groups) = lp_model(&c);
             // Half the time: when its branch and bound does not prove the optimum, the
-            // stage-wise LPs and the Lagrangian's branch and bound get the rest.
+            // Lagrangian certificate and its search get the rest.
             let budget = crate::lp::Budget { until: started + std::time::Duration::from_millis(limits.time_limit_ms / 2), nodes: u64::MAX };
             crate::lp::folded_optimum(c.left_ids.len(), c.right_ids.len(), &edges, &groups, c.n_tiers, budget)
         } else {
-            None
+            crate::lp::Folded::Declined
         };
-        if let Some(edges) = folded {
-            let value = edges.iter().map(|&e| weights[e]).sum();
-            lp_bound = Some(value);
-            lp_best = Some((value, edges));
-        } else if let Some(cert) = certify_stages(&c, objective, crate::lp::Engine::Relaxation) {
-            lp_bound = Some(
-                cert.tier_bounds.iter().enumerate().map(|(t, b)| i128::from(*b) * enc.tier_factor[t]).sum::<i128>()
-                    + i128::from(cert.weight_bound),
-            );
-            lp_best = cert.integral.map(|edges| (edges.iter().map(|&e| weights[e]).sum(), edges));
+        match folded {
+            crate::lp::Folded::Optimum(edges) => {
+                let value = value_of(&edges);
+                lp_bound = Some(value);
+                lp_best = Some((value, edges));
+            }
+            // Its stage LPs can take seconds where the folded one did not finish: the
+            // search goes on from its best matching instead.
+            crate::lp::Folded::Unproven(best) => {
+                if let Some(best) = best.filter(|b| c.keeps_caps(b) && value_of(b) > value_of(&start)) {
+                    start = best;
+                }
+            }
+            crate::lp::Folded::Declined => {
+                // Within the same half of the time, the rest for the search where they do
+                // not prove the optimum (before, unlimited: rounds of 4,000-5,000 edges
+                // took 4-6 s of their 2; with three quarters, the search left 100-106 of
+                // tier 1 on them, with a half 106-108).
+                let deadline = started + std::time::Duration::from_millis(limits.time_limit_ms / 2);
+                if let Some(cert) = certify_stages(&c, objective, crate::lp::Engine::Relaxation { deadline }) {
+                    lp_bound = Some(
+                        cert.tier_bounds.iter().enumerate().map(|(t, b)| i128::from(*b) * enc.tier_factor[t]).sum::<i128>()
+                            + i128::from(cert.weight_bound),
+                    );
+                    lp_best = cert.integral.map(|edges| (value_of(&edges), edges));
+                }
+            }
         }
     }
-    // Too large for the LP: the stage-wise Lagrangian bounds each stage on its own scale.
-    if uncapped.is_none() && lp_bound.is_none() && !c.edges.is_empty() && !c.caps.is_empty() {
+    // Too large for the LP, or the LP left no matching: the stage-wise Lagrangian bounds
+    // each stage on its own scale, and its search finds the matching (before, a small
+    // round whose LPs stayed fractional went to branch and bound with none, and one of
+    // 5,000 edges ended with nothing matched after 14 s of its 2).
+    if uncapped.is_none() && lp_best.is_none() && !c.edges.is_empty() && !c.caps.is_empty() {
         let members = c.members();
         let problem = crate::lagrange::Problem {
             n_left: c.left_ids.len(),
@@ -502,8 +525,10 @@ pub(crate) fn solve_from(g: &Graph, objective: Objective, limits: Limits, start:
         for &e in &cert.best {
             counts[c.tier[c.edges[e].0]] += 1;
         }
-        lp_bound = Some(fold_bounds(&enc, &cert.tier_bounds, cert.weight_bound, &counts));
-        lp_best = Some((cert.best.iter().map(|&e| weights[e]).sum(), cert.best));
+        let bound = fold_bounds(&enc, &cert.tier_bounds, cert.weight_bound, &counts);
+        // Both bound the optimum: the stage LPs', where they ran, and the Lagrangian's.
+        lp_bound = Some(lp_bound.map_or(bound, |b| b.min(bound)));
+        lp_best = Some((value_of(&cert.best), cert.best));
     }
     // After the Lagrangian certificate, branch and bound ends at its deadline too: the
     // margin after it is for the parts that do not stop mid-way, and the root's last
@@ -1073,6 +1098,43 @@ mod tests {
             }
         }
         assert!(short_from_nothing.iter().all(|&n| n > 0), "the start made no difference on any round: {short_from_nothing:?}");
+    }
+
+    /// A round the LP certificate takes on but does not settle (its folded model declines
+    /// weights this large, its stage LPs end fractional) gets its matching from the
+    /// search, however short the time: before, it went to branch and bound with none and
+    /// no time, and came back empty (a round of 2,000 edges, empty after 1 s of its 0-100 ms).
+    #[test]
+    fn a_round_the_lp_leaves_fractional_still_gets_a_matching() {
+        // Blocks of two clients and two dwellings, each block's straight pairs one group and
+        // its crossed pairs another, each of cap 1: the LP takes half of all four pairs (2
+        // a block), a matching one pair a block.
+        let mut g = Graph::default();
+        let blocks = 20;
+        for b in 0..blocks {
+            let (l, r) = ([format!("c{b}a"), format!("c{b}b")], [format!("d{b}a"), format!("d{b}b")]);
+            g.left.extend(l.iter().map(|id| Left { id: id.clone(), tier: 0 }));
+            g.right.extend(r.iter().map(|id| Right { id: id.clone() }));
+            let k = g.edges.len();
+            for (i, j) in [(0, 0), (1, 1), (0, 1), (1, 0)] {
+                g.edges.push(Edge { left: l[i].clone(), right: r[j].clone(), weight: (1 << 40) + (b * 4 + i * 2 + j) as i64 });
+            }
+            g.groups.push(Group { id: format!("straight {b}"), cap: 1, edges: vec![k, k + 1] });
+            g.groups.push(Group { id: format!("crossed {b}"), cap: 1, edges: vec![k + 2, k + 3] });
+        }
+        let lp = certify_stages(
+            &canonical(&g).unwrap(),
+            Objective::Tiered,
+            crate::lp::Engine::Relaxation { deadline: crate::testing::unlimited().until },
+        )
+        .expect("solved");
+        assert_eq!(lp.tier_bounds, vec![2 * blocks as i64]);
+        assert!(lp.integral.is_none(), "the stage LPs end fractional");
+        // No time, the LPs cut short; time for the LPs but no branch and bound after them.
+        for limits in [Limits { time_limit_ms: 0, ..Limits::default() }, Limits { max_nodes: 0, ..Limits::default() }] {
+            let s = solve_with(&g, Objective::Tiered, limits).unwrap();
+            assert_eq!(s.tier_counts, vec![blocks as i64], "{limits:?}");
+        }
     }
 
     /// The factors `encoding` gives 10 clients whose weights add up to at most 100:

@@ -319,7 +319,16 @@ mod tests {
             let lp_edges: Vec<crate::lp::LpEdge> = r.edges.iter().map(|&(l, d, w)| (l, d, w, r.tier[l])).collect();
             let groups: Vec<crate::lp::LpGroup> =
                 (0..r.caps.len()).map(|g| ((0..r.edges.len()).filter(|&e| r.group_of[e] == Some(g)).collect(), r.caps[g])).collect();
-            let lp = crate::lp::certify(r.n_left, r.n_right, &lp_edges, &groups, 3, true, crate::lp::Engine::Relaxation).expect("solved");
+            let lp = crate::lp::certify(
+                r.n_left,
+                r.n_right,
+                &lp_edges,
+                &groups,
+                3,
+                true,
+                crate::lp::Engine::Relaxation { deadline: crate::testing::unlimited().until },
+            )
+            .expect("solved");
             for stage in 0..=3 {
                 let held = &lp.tier_bounds[..stage];
                 let want = if stage < 3 { lp.tier_bounds[stage] } else { lp.weight_bound };
