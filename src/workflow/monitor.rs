@@ -97,6 +97,10 @@ pub struct ContingentValue {
     pub extra_per_tier: Vec<i64>,
     /// Score it would have added.
     pub extra_score: i64,
+    /// Whether the figures are a lower bound: in some round the matcher had no time to
+    /// re-solve the contingent and counted what the place admits at once (see
+    /// `solver::model::Marginal::re_solved`; only rounds larger than a region's).
+    pub at_least: bool,
 }
 
 /// A contingent's what-ifs summed over rounds.
@@ -105,6 +109,8 @@ pub struct Worth {
     pub rounds_binding: usize,
     pub extra_per_tier: Vec<i64>,
     pub extra_score: i64,
+    /// Some round's figure was not re-solved: the sum is at least this.
+    pub at_least: bool,
 }
 
 /// Sums the what-ifs of the rounds per contingent (by register id), binding ones only.
@@ -120,6 +126,7 @@ pub fn contingent_value(rounds: &[Vec<solver::model::ContingentUse>]) -> BTreeMa
             }
             e.extra_per_tier.iter_mut().zip(&m.extra_per_tier).for_each(|(sum, d)| *sum += d);
             e.extra_score += m.extra_score;
+            e.at_least |= !m.re_solved;
         }
     }
     out
@@ -469,6 +476,7 @@ pub fn monitor(conn: &mut Conn, caller: &Caller, municipality: Option<&str>, tod
                 rounds_binding: w.rounds_binding,
                 extra_per_tier: w.extra_per_tier.clone(),
                 extra_score: w.extra_score,
+                at_least: w.at_least,
             })
         })
         .collect();
@@ -532,7 +540,11 @@ pub fn csv(m: &Monitor, names: &BTreeMap<String, String>) -> String {
     push("binnen twee jaar uitgestroomd", &scope, "binnen twee jaar geplaatst".into(), m.two_years.left.to_string());
     for v in &m.values {
         for (t, n) in v.extra_per_tier.iter().enumerate() {
-            let what = format!("{}: één plaats meer had geplaatst op urgentieniveau {t} (over {} rondes)", v.corporation, v.rounds_binding);
+            let at_least = if v.at_least { " (ten minste)" } else { "" };
+            let what = format!(
+                "{}: één plaats meer had geplaatst op urgentieniveau {t} (over {} rondes){at_least}",
+                v.corporation, v.rounds_binding
+            );
             push("contingentwaarde", &name(&v.municipality), what, n.to_string());
         }
     }
@@ -654,7 +666,16 @@ mod tests {
 
     #[test]
     fn the_csv_has_every_part_with_dutch_numbers() {
-        let m = count(&register(), &outcomes(), contingents(), None, d("2026-11-24"));
+        let mut m = count(&register(), &outcomes(), contingents(), None, d("2026-11-24"));
+        let value = |corporation: &str, at_least| ContingentValue {
+            municipality: A.into(),
+            corporation: corporation.into(),
+            rounds_binding: 2,
+            extra_per_tier: vec![0, 3],
+            extra_score: 90,
+            at_least,
+        };
+        m.values = vec![value("Woonstad", false), value("Thuis", true)];
         let names: BTreeMap<String, String> = [(A.to_string(), "Aastad".to_string()), (B.to_string(), "Bedorp; Oost".to_string())].into();
         let csv = csv(&m, &names);
         assert!(csv.starts_with("\u{feff}onderdeel;gemeente;omschrijving;waarde\r\n"));
@@ -667,6 +688,8 @@ mod tests {
             "binnen twee jaar uitgestroomd;regio;binnen twee jaar geplaatst;1",
             "woonbehoud;regio;6 maanden zelfde woning (aandeel);0,333",
             "woonbehoud;regio;6 maanden niet dakloos (aandeel);0,667",
+            "contingentwaarde;Aastad;Woonstad: één plaats meer had geplaatst op urgentieniveau 1 (over 2 rondes);3",
+            "contingentwaarde;Aastad;Thuis: één plaats meer had geplaatst op urgentieniveau 1 (over 2 rondes) (ten minste);3",
         ] {
             assert!(csv.contains(&format!("{line}\r\n")), "missing {line} in\n{csv}");
         }
@@ -675,23 +698,31 @@ mod tests {
     #[test]
     fn contingent_value_sums_the_binding_rounds() {
         use solver::model::{ContingentUse as Use, Marginal};
-        let used = |id: &str, binding: bool, extra: Option<(Vec<i64>, i64)>| Use {
+        let used = |id: &str, binding: bool, extra: Option<(Vec<i64>, i64)>, re_solved: bool| Use {
             id: id.into(),
             remaining_before: 1,
             proposed: 1,
             binding,
-            one_more: extra.map(|(extra_per_tier, extra_score)| Marginal { extra_per_tier, extra_score, exact: true, re_solved: true }),
+            one_more: extra.map(|(extra_per_tier, extra_score)| Marginal { extra_per_tier, extra_score, exact: re_solved, re_solved }),
         };
         let rounds = vec![
-            vec![used("k1", true, Some((vec![0, 2, -1], 240))), used("k2", false, None)],
-            vec![used("k1", true, Some((vec![1, -1, 1], 300))), used("k2", true, Some((vec![0, 0, 0], 0)))],
-            vec![used("k1", false, None), used("not-a-key", true, Some((vec![5], 5)))],
+            vec![used("k1", true, Some((vec![0, 2, -1], 240)), true), used("k2", false, None, true)],
+            vec![used("k1", true, Some((vec![1, -1, 1], 300)), true), used("k2", true, Some((vec![0, 0, 0], 0)), true)],
+            vec![used("k1", false, None, true), used("not-a-key", true, Some((vec![5], 5)), true)],
+            vec![used("k3", true, Some((vec![0, 1], 80)), true)],
+            vec![used("k3", true, Some((vec![0, 0, 1], 20)), false), used("k3", false, Some((vec![9], 9)), false)],
         ];
         let v = contingent_value(&rounds);
-        let worth = |rounds_binding, extra_per_tier: Vec<i64>, extra_score| Worth { rounds_binding, extra_per_tier, extra_score };
-        assert_eq!(v.get(&1), Some(&worth(2, vec![1, 1, 0], 540)), "per level, not netted");
-        assert_eq!(v.get(&2), Some(&worth(1, vec![0, 0, 0], 0)), "binding, but one more place would have placed no one");
-        assert_eq!(v.len(), 2);
+        let worth = |rounds_binding, extra_per_tier: Vec<i64>, extra_score, at_least| Worth {
+            rounds_binding,
+            extra_per_tier,
+            extra_score,
+            at_least,
+        };
+        assert_eq!(v.get(&1), Some(&worth(2, vec![1, 1, 0], 540, false)), "per level, not netted");
+        assert_eq!(v.get(&2), Some(&worth(1, vec![0, 0, 0], 0, false)), "binding, but one more place would have placed no one");
+        assert_eq!(v.get(&3), Some(&worth(2, vec![0, 1, 1], 100, true)), "one round's figure only what the place admits at once");
+        assert_eq!(v.len(), 3);
     }
 
     fn person(provider: &str, placed: bool) -> Fact {

@@ -169,6 +169,7 @@ async fn the_monitor_pages(app: TestApp) {
     assert_eq!(app.post("/api/v1/rounds", &app.token("coordinator").await, &json!({})).await.0, 201);
     let (_, m) = app.get("/api/v1/monitor", &app.token("coordinator").await).await;
     assert_eq!(m["values"][0]["extra_per_tier"], json!([1, 0, 0]), "the demo round's binding contingent: one more of level 0");
+    assert_eq!(m["values"][0]["at_least"], json!(false), "a region's round re-solves every binding contingent");
     let (s, html) = page("/monitor", coord.cookie.clone()).await;
     assert_eq!(s, 200);
     for part in [
