@@ -38,6 +38,7 @@ pub mod model;
 mod neighbourhood;
 pub mod optimize;
 mod pdhg;
+mod relaxation;
 pub mod replay;
 #[cfg(test)]
 mod testing;

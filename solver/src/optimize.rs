@@ -137,9 +137,13 @@ pub struct Limits {
     pub backend: Backend,
     /// Above the LP's size, a stage of the Lagrangian certificate with at least this long
     /// first takes its multipliers from its LP relaxation's duals (by the primal-dual
-    /// hybrid gradient method: ~1,000-4,000 iterations of ~1 ms nationally); with less,
+    /// hybrid gradient method: ~1,000-4,000 iterations of ~1 ms nationally), and a tier
+    /// stage searches the neighbourhood its solution induces (`relaxation.rs`); with less,
     /// at city size a stage has ~0.5 s, the search and the steps need it. Tier 0's stage
-    /// takes them at any size (its LP is the cheapest: mostly solved in 70-170 ms at city size).
+    /// takes them at any size (its LP is the cheapest: mostly solved in 70-170 ms at city
+    /// size). 1.5 s: the city's later tier stages have that from a 6 s limit on (tier 1's
+    /// LP ~470 ms, its neighbourhood 0.8-2.5 s); at 10 s tier 1 then ended at 112-113 (3
+    /// runs), at 110 with 3 s here (2 runs).
     pub lp_duals_min_stage_ms: u64,
 }
 
@@ -151,7 +155,7 @@ impl Default for Limits {
             time_limit_ms: 2_000,
             lp_certificate_max_edges: 12_000,
             backend: Backend::Native,
-            lp_duals_min_stage_ms: 3_000,
+            lp_duals_min_stage_ms: 1_500,
         }
     }
 }

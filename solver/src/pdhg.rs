@@ -94,6 +94,10 @@ pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
 /// (and on another thread: it owns what it needs).
 pub(crate) struct Pdhg {
     es: Vec<E>,
+    /// Per edge taking part (each of `es`), its index among all the edges; and how many
+    /// edges there are.
+    ids: Vec<usize>,
+    n_edges: usize,
     /// Per edge, its step; per row, its step.
     tau: Vec<f64>,
     sigma: Vec<f64>,
@@ -127,6 +131,7 @@ impl Pdhg {
         let held0 = group0 + n_groups;
         let n_rows = held0 + lp.held.len();
         let scale = lp.objective.iter().flatten().fold(0f64, |m, c| m.max(c.abs())).max(1e-12);
+        let ids: Vec<usize> = (0..lp.edges.len()).filter(|&e| lp.objective[e].is_some()).collect();
         let es: Vec<E> = lp
             .edges
             .iter()
@@ -172,6 +177,8 @@ impl Pdhg {
         let n_edges = es.len();
         Pdhg {
             es,
+            ids,
+            n_edges: lp.edges.len(),
             tau,
             sigma,
             b,
@@ -190,6 +197,16 @@ impl Pdhg {
             last_restart_error: f64::MAX,
             solved: false,
         }
+    }
+
+    /// The primal iterate where the run stopped, per edge (0 where an edge takes no part):
+    /// solved, a point of the LP's optimal face, mostly inside it (see `relaxation.rs`).
+    pub(crate) fn primal(&self) -> Vec<f64> {
+        let mut x = vec![0f64; self.n_edges];
+        for (&e, v) in self.ids.iter().zip(&self.x) {
+            x[e] = *v;
+        }
+        x
     }
 
     /// The box bound at y (in the scaled objective).

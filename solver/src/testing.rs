@@ -15,6 +15,17 @@ pub(crate) type TestEdge = (usize, usize, i64, Option<usize>);
 
 /// The best total of `value` over the matchings within the caps, by enumeration.
 pub(crate) fn brute(n_left: usize, n_right: usize, edges: &[TestEdge], caps: &[i64], value: &dyn Fn(usize) -> i128) -> i128 {
+    brute_matching(n_left, n_right, edges, caps, value).0
+}
+
+/// As [`brute`], with a matching that reaches it (its edges, by left node).
+pub(crate) fn brute_matching(
+    n_left: usize,
+    n_right: usize,
+    edges: &[TestEdge],
+    caps: &[i64],
+    value: &dyn Fn(usize) -> i128,
+) -> (i128, Vec<usize>) {
     struct Walk<'a> {
         n_left: usize,
         edges: &'a [TestEdge],
@@ -24,9 +35,9 @@ pub(crate) fn brute(n_left: usize, n_right: usize, edges: &[TestEdge], caps: &[i
         load: Vec<i64>,
     }
     impl Walk<'_> {
-        fn best_from(&mut self, left: usize) -> i128 {
+        fn best_from(&mut self, left: usize) -> (i128, Vec<usize>) {
             if left == self.n_left {
-                return 0;
+                return (0, Vec::new());
             }
             let mut best = self.best_from(left + 1);
             for k in 0..self.edges.len() {
@@ -38,7 +49,11 @@ pub(crate) fn brute(n_left: usize, n_right: usize, edges: &[TestEdge], caps: &[i
                 if let Some(g) = g {
                     self.load[g] += 1;
                 }
-                best = best.max((self.value)(k) + self.best_from(left + 1));
+                let (rest, mut chosen) = self.best_from(left + 1);
+                if (self.value)(k) + rest > best.0 {
+                    chosen.push(k);
+                    best = ((self.value)(k) + rest, chosen);
+                }
                 self.used[r] = false;
                 if let Some(g) = g {
                     self.load[g] -= 1;
