@@ -95,9 +95,9 @@ pub(crate) fn duals(lp: &StageLp, weight: f64, until: Instant) -> Duals {
 pub(crate) struct Pdhg {
     es: Vec<E>,
     /// Per edge taking part (each of `es`), its index among all the edges; and how many
-    /// edges there are.
+    /// edges there are in all.
     ids: Vec<usize>,
-    n_edges: usize,
+    all_edges: usize,
     /// Per edge, its step; per row, its step.
     tau: Vec<f64>,
     sigma: Vec<f64>,
@@ -178,7 +178,7 @@ impl Pdhg {
         Pdhg {
             es,
             ids,
-            n_edges: lp.edges.len(),
+            all_edges: lp.edges.len(),
             tau,
             sigma,
             b,
@@ -202,7 +202,7 @@ impl Pdhg {
     /// The primal iterate where the run stopped, per edge (0 where an edge takes no part):
     /// solved, a point of the LP's optimal face, mostly inside it (see `relaxation.rs`).
     pub(crate) fn primal(&self) -> Vec<f64> {
-        let mut x = vec![0f64; self.n_edges];
+        let mut x = vec![0f64; self.all_edges];
         for (&e, v) in self.ids.iter().zip(&self.x) {
             x[e] = *v;
         }

@@ -18,7 +18,7 @@ pub(crate) fn brute(n_left: usize, n_right: usize, edges: &[TestEdge], caps: &[i
     brute_matching(n_left, n_right, edges, caps, value).0
 }
 
-/// As [`brute`], with a matching that reaches it (its edges, by left node).
+/// As [`brute`], with a matching that reaches it (its edges).
 pub(crate) fn brute_matching(
     n_left: usize,
     n_right: usize,
