@@ -8,8 +8,9 @@
 //! places the last ones is a rearrangement across most of the round at once, of many
 //! tier-0 matches too; the LP's support holds it. The LP's solution is interior (PDHG ends
 //! inside its wide optimal face, tier 0 spread thin), so the cut is low: at 0.05 the
-//! set held ~4,300 edges and a matching of 112-113 (4 of 4 runs; at 0.1, ~2,200 edges and
-//! nothing better than the incumbent; at 0.02, ~14,000 edges, too many to solve in 4 s).
+//! set held ~3,800-4,300 edges and a matching of 112-113 in every traced run (at 0.1,
+//! ~2,200 edges and nothing better than the incumbent; at 0.02, ~14,000 edges, too many
+//! to solve in 4 s).
 
 use crate::lp::{folded_optimum, Budget, Folded, LpEdge, LpGroup};
 use crate::neighbourhood::Shape;
@@ -19,7 +20,7 @@ use std::time::Instant;
 pub(crate) const CUT: f64 = 0.05;
 
 /// The most edges the neighbourhood may have: the LP certificate's limit, above which
-/// microlp takes longer than a stage has (4,300 edges: ~600 ms for its root LP, 1.3-2.5 s
+/// microlp takes longer than a stage has (4,300 edges: ~600 ms for its root LP, 0.8-2.5 s
 /// in all on the city round).
 pub(crate) const MAX_EDGES: usize = 12_000;
 
@@ -44,7 +45,7 @@ pub(crate) fn improve(s: &Shape<'_>, incumbent: &[usize], x: &[f64], stage: usiz
         local[e] = i;
     }
     // Weights left out: with them the folded objective of a city round passes 2^40 and
-    // the model declines; on the counts alone it solved these in 1.3-2.5 s.
+    // the model declines; on the counts alone it solved these in 0.8-2.5 s.
     let edges: Vec<LpEdge> = ids.iter().map(|&e| (s.edges[e].0, s.edges[e].1, 0, s.tier[s.edges[e].0])).collect();
     let groups: Vec<LpGroup> =
         s.members.iter().zip(s.caps).map(|(m, &cap)| (m.iter().filter(|&&e| inside[e]).map(|&e| local[e]).collect(), cap)).collect();
