@@ -66,12 +66,12 @@ mod tests {
     /// optimal on the stage's counts as the LP's solution, and an empty incumbent, the
     /// neighbourhood holds that matching and the solve finds one as good; with nothing
     /// above the cut it is the incumbent's edges alone, and the solve has its counts (a
-    /// greedy incumbent's, short of the optimum on some rounds). Every result is a
-    /// matching within the caps, of the stage's tiers only.
+    /// greedy incumbent's, short of the optimum on some rounds); with no edge usable it
+    /// is empty. Every result is a matching within the caps, of the stage's tiers only.
     #[test]
     fn finds_what_the_lp_solution_holds_and_keeps_the_incumbent() {
         let mut rng = StdRng::seed_from_u64(11);
-        let mut short_of_optimum = 0;
+        let (mut short_of_optimum, mut placed_by_support) = (0, 0);
         for _ in 0..300 {
             let r = random_round(&mut rng);
             let mut adj = vec![Vec::new(); r.n_left];
@@ -110,6 +110,11 @@ mod tests {
                 crate::testing::within_caps(r.n_left, r.n_right, &test_edges, &r.caps, &found).unwrap();
                 assert!(found.iter().all(|&k| r.tier[r.edges[k].0] <= stage), "a lower tier's edge in {found:?}");
                 assert_eq!(measure(&found), optimum, "stage {stage}: the LP's support holds the optimum");
+                // The same support with none of its edges usable: nothing left to match.
+                let unusable = vec![false; r.edges.len()];
+                let none = improve(&s, &[], &x, stage, &unusable, unlimited().until).unwrap_or_default();
+                assert_eq!(measure(&none), 0, "stage {stage}: an edge that is not usable was used");
+                placed_by_support += usize::from(optimum > 0);
                 // From a greedy incumbent with nothing above the cut: its counts again.
                 let greedy = crate::testing::greedy(r.n_left, r.n_right, &test_edges, &r.caps, 0..r.edges.len());
                 let nothing = vec![0.0; r.edges.len()];
@@ -119,7 +124,8 @@ mod tests {
                 short_of_optimum += usize::from(measure(&greedy) < optimum);
             }
         }
-        // The cut left out the edges that do better on some rounds.
-        assert!(short_of_optimum > 0);
+        // The cut left out the edges that do better on some rounds, and the unusable
+        // support would have placed someone on some.
+        assert!(short_of_optimum > 0 && placed_by_support > 0);
     }
 }

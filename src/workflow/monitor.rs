@@ -99,7 +99,7 @@ pub struct ContingentValue {
     pub extra_score: i64,
     /// Whether the figures are a lower bound: in some round the matcher had no time to
     /// re-solve the contingent and counted what the place admits at once (see
-    /// `solver::model::Marginal::re_solved`; only rounds larger than a region's).
+    /// `solver::model::Marginal::re_solved`; seen only in rounds larger than a region's).
     pub at_least: bool,
 }
 
