@@ -215,6 +215,15 @@ const PDHG_SHARE: f64 = 0.3;
 /// enough for duals that order the search's seeds (see `Search::order_by_shortfall`).
 const PDHG_FIRST: f64 = 0.1;
 
+/// How long, in parts of the weight stage, its LP runs beside the search before its
+/// solution so far induces the neighbourhood at the tier bounds (see
+/// [`Search::held_neighbourhood`]), and the most that neighbourhood then takes (until
+/// [`LP_BESIDE`] at least). On the city round at 10 s a quarter is ~0.7 s of PDHG, and
+/// with the first part ~1 s (after 0.3 s the neighbourhood held no matching at the
+/// bounds, after 0.6-1 s it did, found in 0.5-1.5 s).
+const HELD_FROM: f64 = 0.25;
+const HELD_FOR: f64 = 0.35;
+
 /// Until where in the weight stage its LP runs beside the search, when it does; its
 /// steps and the search after them take the rest. Nationally the steps' repairs at the
 /// LP's duals then raised the incumbent by 55-840 in 1.4-1.9 s (at 0.8 of the stage, the
@@ -368,10 +377,24 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                 match lp.take().filter(|_| stage == stages) {
                     // The weight stage's second core is free (see `Search::helper`): its LP
                     // goes on there while the search runs here, and the steps start from
-                    // where it got to; the search goes on after them (below).
+                    // where it got to; the search goes on after them (below). After
+                    // `HELD_FROM` the LP's solution so far induces the neighbourhood at the
+                    // tier bounds (see `Search::held_neighbourhood`), searched here first.
                     Some(mut lp) => {
                         let until = started + share.mul_f64(LP_BESIDE);
-                        let beside = scope.spawn(move || lp.run(until));
+                        let snapshot = Instant::now() + share.mul_f64(HELD_FROM);
+                        let held_until = until.max(snapshot + share.mul_f64(HELD_FOR)).min(started + share.saturating_sub(reserve));
+                        let (send, receive) = std::sync::mpsc::channel();
+                        let beside = scope.spawn(move || {
+                            lp.run(snapshot);
+                            // The search waits for it unless it panicked.
+                            let _ = send.send(lp.primal());
+                            lp.run(until)
+                        });
+                        s.neighbourhoods(snapshot, None, None);
+                        if let Ok(x) = receive.recv() {
+                            s.held_neighbourhood_from(&x, &tier_bounds, held_until);
+                        }
                         s.neighbourhoods(until, None, None);
                         duals = Some(beside.join().expect("the LP does not panic"));
                     }
@@ -399,6 +422,16 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                 more,
             );
             steps_took = steps_began.elapsed();
+            // The weight LP not beside the search (its steps went first): the
+            // neighbourhood at the tier bounds from its solution after the steps, with the
+            // stage but a tenth (at 20 s, the tiers above one short: from 403,587 with the
+            // tier bounds unmet to 406,295 at them in 0.47 s).
+            if let (Some(lp), true) = (&lp, weight_search) {
+                let end = started + share;
+                if Instant::now() + share / 10 < end {
+                    s.held_neighbourhood_from(&lp.primal(), &tier_bounds, end - share / 10);
+                }
+            }
             // The search after the weight stage's steps goes on without the edges their
             // best prices exclude (see `Search::cut`): its neighbourhoods, sized by their
             // edges, then hold more groups. Nationally the weight ended at
@@ -422,19 +455,29 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             if let Some(d) = &last_duals {
                 s.order_by_shortfall(d);
             }
-            // A tier stage whose LP was solved and whose steps left it short of the bound:
-            // the neighbourhood the LP's solution induces, with what is left of the stage
-            // (see `relaxation.rs`). On the city round (from a 6 s limit on, when a stage
-            // has `lp_duals_from`) it took tier 1 from 104-105 after the steps to 110-113,
-            // and the round to 112-113 at 10 s; nationally its neighbourhood is larger
-            // than the folded model takes (~29,000 edges) and it passes.
+            // A tier stage whose LP was solved and whose steps left it, or a tier above,
+            // short of the bound: the neighbourhoods the LP's solution induces, with what
+            // is left of the stage (see `relaxation.rs`). First a weight LP's, with the
+            // tiers so far held at their bounds; when that has nothing, the stage's own, on
+            // the counts. On the city round at 10 s the first took tier 1 from 104 after
+            // the steps to 113 and the weight to 406,354 in 3 of 4 runs; the second alone
+            // placed 110-113, the tier 2 stage's repairing the rest in some. Nationally
+            // the stage's LP takes more edges than a neighbourhood may have (~29,000) and
+            // both pass.
             if let (Some(lp), true) = (&lp, search && stage < stages && lp_solved) {
                 let end = started + share;
-                let short = s.stage_value(&s.best, stage, stages, &[]).is_some_and(|v| v < bound);
+                let short = (0..=stage).any(|t| {
+                    let bound = tier_bounds.get(t).copied().unwrap_or(bound);
+                    s.stage_value(&s.best, t, stages, &[]).is_some_and(|v| v < bound)
+                });
                 // Not with less than a tenth of the stage left: the model's root LP alone
-                // takes ~600 ms on the city's neighbourhood.
-                if short && Instant::now() + share / 10 < end {
-                    s.relaxation_neighbourhood(stage, &lp.primal(), end);
+                // takes ~600 ms on the city's neighbourhoods.
+                let x = lp.primal();
+                if short && Instant::now() + share / 10 < end && !crate::relaxation::too_large(&x, &s.usable_edges()) {
+                    let held: Vec<i64> = tier_bounds.iter().copied().chain([bound]).collect();
+                    if !s.held_neighbourhood(stages, &held, end) && Instant::now() + share / 10 < end {
+                        s.relaxation_neighbourhood(stage, &x, end);
+                    }
                 }
             }
             if weight_search {
@@ -1063,15 +1106,47 @@ impl<'p, 'a> Search<'p, 'a> {
     /// incumbent's, on the stage's counts (see [`crate::relaxation::improve`]), filled
     /// and kept when better.
     fn relaxation_neighbourhood(&mut self, stage: usize, x: &[f64], until: Instant) {
-        let p = self.p;
-        let usable: Vec<bool> = self.excluded.iter().map(|x| !x).collect();
-        if let Some(found) = crate::relaxation::improve(&self.shape(), &self.best, x, stage, &usable, until) {
-            let mut load = vec![0i64; p.caps.len()];
-            for g in found.iter().filter_map(|&e| p.group_of[e]) {
-                load[g] += 1;
-            }
-            self.fill_and_keep(found, load);
+        if let Some(found) = crate::relaxation::improve(&self.shape(), &self.best, x, stage, &self.usable_edges(), until) {
+            self.fill_and_keep_found(found);
         }
+    }
+
+    /// The heaviest matching, with the tiers held at `held`, within the edges a weight
+    /// LP's solution uses and the incumbent's (see [`crate::relaxation::improve_held`]):
+    /// its LP (the weight's, those tiers held) runs for a quarter of the time to `until`,
+    /// the model in the neighbourhood for the rest (on the city round at 10 s, ~0.6 s and
+    /// 1.1-1.5 s; after 0.3 s of PDHG the neighbourhood held no such matching). Filled
+    /// and kept when better; whether it found one.
+    fn held_neighbourhood(&mut self, stages: usize, held: &[i64], until: Instant) -> bool {
+        let mut lp = self.stage_lp(stages, stages, held);
+        lp.run(Instant::now() + until.saturating_duration_since(Instant::now()) / 4);
+        self.held_neighbourhood_from(&lp.primal(), held, until)
+    }
+
+    /// As [`Search::held_neighbourhood`], from the weight LP's solution `x`; passes when
+    /// it takes more edges than a neighbourhood may have.
+    fn held_neighbourhood_from(&mut self, x: &[f64], held: &[i64], until: Instant) -> bool {
+        let usable = self.usable_edges();
+        if crate::relaxation::too_large(x, &usable) {
+            return false;
+        }
+        let found = crate::relaxation::improve_held(&self.shape(), &self.best, x, held, &usable, until);
+        found.map(|found| self.fill_and_keep_found(found)).is_some()
+    }
+
+    /// The edges the search may use: those not excluded.
+    fn usable_edges(&self) -> Vec<bool> {
+        self.excluded.iter().map(|x| !x).collect()
+    }
+
+    /// Fills and keeps (see [`Search::fill_and_keep`]) a matching within the caps.
+    fn fill_and_keep_found(&mut self, found: Vec<usize>) {
+        let p = self.p;
+        let mut load = vec![0i64; p.caps.len()];
+        for g in found.iter().filter_map(|&e| p.group_of[e]) {
+            load[g] += 1;
+        }
+        self.fill_and_keep(found, load);
     }
 
     /// Orders the groups for the weight stage's large-neighbourhood search by how much of
@@ -1440,14 +1515,7 @@ mod tests {
     fn with_problem<T>(round: &crate::testing::Round, f: impl FnOnce(&Problem<'_>) -> T) -> T {
         let crate::testing::Round { n_left, n_right, edges, group_of, caps, tier } = round;
         let folded: Vec<i128> = edges.iter().map(|&(l, _, w)| B.pow(3 - tier[l] as u32) + i128::from(w)).collect();
-        let mut adj = vec![Vec::new(); *n_left];
-        let mut members = vec![Vec::new(); caps.len()];
-        for (e, &(l, r, _)) in edges.iter().enumerate() {
-            adj[l].push((r, e));
-            if let Some(g) = group_of[e] {
-                members[g].push(e);
-            }
-        }
+        let (adj, members) = round.adjacency();
         f(&Problem {
             n_left: *n_left,
             n_right: *n_right,

@@ -181,7 +181,6 @@ pub(crate) fn folded_optimum(
     n_tiers: usize,
     budget: Budget,
 ) -> Folded {
-    use microlp::{ComparisonOp, OptimizationDirection, Problem, SolutionStatus, SolveOptions, SolveOutcome};
     // Two matchings differ in weight by less than `spread`: each side's node takes at
     // most its heaviest edge.
     let heaviest = |side: &dyn Fn(&LpEdge) -> usize, n: usize| -> i128 {
@@ -208,9 +207,27 @@ pub(crate) fn folded_optimum(
     if f as f64 > FOLDED_MAX {
         return Folded::Declined;
     }
+    let (problem, x) = matching_model(n_left, n_right, edges, groups, |e| (factor[e.3] + i128::from(e.2)) as f64);
+    // A node is pruned unless its bound beats the incumbent by more than
+    // `prune_epsilon × |incumbent|` (default 1e-9: at a folded objective of 10^12 that is
+    // a thousand units of weight, and a region round lost 36 to it). Here a quarter of
+    // one unit: the objective is an integer, so whatever is better is better by one.
+    solve_model(&problem, &x, budget, 0.25 / f as f64)
+}
+
+/// The matching model in microlp over `edges` and `groups`, each edge worth `worth`:
+/// binary variables, each node at most once, each group at most its cap. Rows that
+/// cannot bind are left out: a node with one edge, a group within its cap.
+fn matching_model(
+    n_left: usize,
+    n_right: usize,
+    edges: &[LpEdge],
+    groups: &[LpGroup],
+    worth: impl Fn(&LpEdge) -> f64,
+) -> (microlp::Problem, Vec<microlp::Variable>) {
+    use microlp::{ComparisonOp, OptimizationDirection, Problem};
     let mut problem = Problem::new(OptimizationDirection::Maximize);
-    let x: Vec<microlp::Variable> = edges.iter().map(|e| problem.add_binary_var((factor[e.3] + i128::from(e.2)) as f64)).collect();
-    // Rows that cannot bind are left out: a node with one edge, a group within its cap.
+    let x: Vec<microlp::Variable> = edges.iter().map(|e| problem.add_binary_var(worth(e))).collect();
     let mut by_left = vec![Vec::new(); n_left];
     let mut by_right = vec![Vec::new(); n_right];
     for (e, v) in edges.iter().zip(&x) {
@@ -225,25 +242,45 @@ pub(crate) fn folded_optimum(
             problem.add_constraint(members.iter().map(|k| (x[*k], 1.0)).collect::<Vec<_>>(), ComparisonOp::Le, *cap as f64);
         }
     }
+    (problem, x)
+}
+
+/// Solves a [`matching_model`] by microlp's branch and bound within `budget`, pruning
+/// nodes whose bound beats the incumbent by less than `prune_epsilon` of it.
+fn solve_model(problem: &microlp::Problem, x: &[microlp::Variable], budget: Budget, prune_epsilon: f64) -> Folded {
+    use microlp::{SolutionStatus, SolveOptions, SolveOutcome};
     let mut options = SolveOptions::default();
     options.time_limit = Some(budget.until.saturating_duration_since(std::time::Instant::now()));
     options.node_limit = Some(budget.nodes);
-    // A node is pruned unless its bound beats the incumbent by more than
-    // `prune_epsilon × |incumbent|` (default 1e-9: at a folded objective of 10^12 that is
-    // a thousand units of weight, and a region round lost 36 to it). Here a quarter of
-    // one unit: the objective is an integer, so whatever is better is better by one.
-    options.tolerances.prune_epsilon = 0.25 / f as f64;
+    options.tolerances.prune_epsilon = prune_epsilon;
     let solution = match problem.solve_with(options) {
         Ok(SolveOutcome::Solution(solution)) => solution,
         Ok(SolveOutcome::Interrupted(_)) => return Folded::Unproven(None),
         Err(_) => return Folded::Declined,
     };
     let values: Vec<f64> = x.iter().map(|v| solution.var_value(*v)).collect();
-    let whole = values.iter().all(|v| (v - v.round()).abs() < 1e-6).then(|| (0..edges.len()).filter(|&k| values[k] > 0.5).collect());
+    let whole = values.iter().all(|v| (v - v.round()).abs() < 1e-6).then(|| (0..x.len()).filter(|&k| values[k] > 0.5).collect());
     match (solution.status(), whole) {
         (SolutionStatus::Optimal, Some(edges)) => Folded::Optimum(edges),
         (_, whole) => Folded::Unproven(whole),
     }
+}
+
+/// The heaviest matching with at least `held[t]` matches of each tier `t`: the weight
+/// stage's model with the tier counts as rows instead of folded into the objective, which
+/// stays the weight alone (see `relaxation.rs`). `Declined` where no such matching exists.
+pub(crate) fn held_optimum(n_left: usize, n_right: usize, edges: &[LpEdge], groups: &[LpGroup], held: &[i64], budget: Budget) -> Folded {
+    let (mut problem, x) = matching_model(n_left, n_right, edges, groups, |e| e.2 as f64);
+    for (t, &h) in held.iter().enumerate().filter(|(_, h)| **h > 0) {
+        let row: Vec<_> = edges.iter().zip(&x).filter(|(e, _)| e.3 == t).map(|(_, v)| (*v, 1.0)).collect();
+        problem.add_constraint(row, microlp::ComparisonOp::Ge, h as f64);
+    }
+    // As the folded model's: a quarter of one unit of weight.
+    let total: f64 = edges.iter().map(|e| e.2.unsigned_abs() as f64).sum();
+    if total > FOLDED_MAX {
+        return Folded::Declined;
+    }
+    solve_model(&problem, &x, budget, 0.25 / total.max(1.0))
 }
 
 /// HiGHS' default relative gap for a MIP, set explicitly so the bound it proves is known.

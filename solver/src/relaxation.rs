@@ -12,7 +12,7 @@
 //! ~2,200 edges and nothing better than the incumbent; at 0.02, ~14,000 edges, too many
 //! to solve in 4 s).
 
-use crate::lp::{folded_optimum, Budget, Folded, LpEdge, LpGroup};
+use crate::lp::{folded_optimum, held_optimum, Budget, Folded, LpEdge, LpGroup};
 use crate::neighbourhood::Shape;
 use std::time::Instant;
 
@@ -36,22 +36,80 @@ pub(crate) fn improve(s: &Shape<'_>, incumbent: &[usize], x: &[f64], stage: usiz
     for &e in incumbent.iter().filter(|&&e| counts(e)) {
         inside[e] = true;
     }
-    let ids: Vec<usize> = (0..s.edges.len()).filter(|&e| inside[e]).collect();
-    if ids.is_empty() || ids.len() > MAX_EDGES {
-        return None;
-    }
-    let mut local = vec![usize::MAX; s.edges.len()];
-    for (i, &e) in ids.iter().enumerate() {
-        local[e] = i;
-    }
+    let n = Neighbourhood::new(s, &inside)?;
     // Weights left out: with them the folded objective of a city round passes 2^40 and
     // the model declines; on the counts alone it solved these in 0.8-2.5 s.
-    let edges: Vec<LpEdge> = ids.iter().map(|&e| (s.edges[e].0, s.edges[e].1, 0, s.tier[s.edges[e].0])).collect();
-    let groups: Vec<LpGroup> =
-        s.members.iter().zip(s.caps).map(|(m, &cap)| (m.iter().filter(|&&e| inside[e]).map(|&e| local[e]).collect(), cap)).collect();
-    match folded_optimum(s.n_left, s.n_right, &edges, &groups, s.n_tiers, Budget { until, nodes: u64::MAX }) {
-        Folded::Optimum(chosen) | Folded::Unproven(Some(chosen)) => Some(chosen.into_iter().map(|i| ids[i]).collect()),
-        Folded::Unproven(None) | Folded::Declined => None,
+    let edges: Vec<LpEdge> = n.ids.iter().map(|&e| (s.edges[e].0, s.edges[e].1, 0, s.tier[s.edges[e].0])).collect();
+    n.matching(folded_optimum(s.n_left, s.n_right, &edges, &n.groups, s.n_tiers, Budget { until, nodes: u64::MAX }))
+}
+
+/// The heaviest matching with at least `held[t]` matches of each tier `t` (the tiers
+/// past `held` free), within the edges `usable` that a weight LP's solution `x` takes
+/// more than [`CUT`] of, and the incumbent's; by `until`. The LP is the weight's with
+/// those tiers held at the same counts ([`crate::pdhg`]). The counts are rows of the
+/// model, not folded into its objective (where the city's factors pass 2^40). `None` as
+/// [`improve`], and when the neighbourhood holds no matching with those counts.
+///
+/// Why: on the city round the count stages' own neighbourhood ([`improve`], ~4,200
+/// edges, tier 0 spread thin) placed tier 1's last ones in about half the runs, and the
+/// weight stage's search, with the tiers at their bounds (889 / 113 / 10), left the
+/// weight at 403,300-403,750 however long (40 s: gap 6.4e-3; HiGHS' MIP 406,312): its
+/// neighbourhoods cannot move without breaking the counts. A weight LP's solution is
+/// far less spread: after 0.6-1 s of PDHG its neighbourhood held 2,700-3,700 edges and
+/// matchings at the held bounds with weights 406,295-406,357, found in 0.5-1.5 s.
+pub(crate) fn improve_held(
+    s: &Shape<'_>,
+    incumbent: &[usize],
+    x: &[f64],
+    held: &[i64],
+    usable: &[bool],
+    until: Instant,
+) -> Option<Vec<usize>> {
+    let mut inside: Vec<bool> = (0..s.edges.len()).map(|e| usable[e] && x[e] > CUT).collect();
+    for &e in incumbent {
+        inside[e] = true;
+    }
+    let n = Neighbourhood::new(s, &inside)?;
+    let edges: Vec<LpEdge> = n.ids.iter().map(|&e| (s.edges[e].0, s.edges[e].1, s.edges[e].2, s.tier[s.edges[e].0])).collect();
+    n.matching(held_optimum(s.n_left, s.n_right, &edges, &n.groups, held, Budget { until, nodes: u64::MAX }))
+}
+
+/// Whether the edges `usable` that `x` takes more than [`CUT`] of are too many for a
+/// neighbourhood ([`MAX_EDGES`]): a stage's LP solution tells before a weight LP is run
+/// for [`improve_held`] (nationally ~29,000).
+pub(crate) fn too_large(x: &[f64], usable: &[bool]) -> bool {
+    x.iter().zip(usable).filter(|(x, u)| **u && **x > CUT).count() > MAX_EDGES
+}
+
+/// A set of edges as a model of their own: their ids and the groups over them.
+struct Neighbourhood {
+    /// The edges inside, in index order: the model's edge `i` is edge `ids[i]`.
+    ids: Vec<usize>,
+    groups: Vec<LpGroup>,
+}
+
+impl Neighbourhood {
+    /// `None` when no edge is inside or more than [`MAX_EDGES`] are.
+    fn new(s: &Shape<'_>, inside: &[bool]) -> Option<Self> {
+        let ids: Vec<usize> = (0..s.edges.len()).filter(|&e| inside[e]).collect();
+        if ids.is_empty() || ids.len() > MAX_EDGES {
+            return None;
+        }
+        let mut local = vec![usize::MAX; s.edges.len()];
+        for (i, &e) in ids.iter().enumerate() {
+            local[e] = i;
+        }
+        let groups =
+            s.members.iter().zip(s.caps).map(|(m, &cap)| (m.iter().filter(|&&e| inside[e]).map(|&e| local[e]).collect(), cap)).collect();
+        Some(Neighbourhood { ids, groups })
+    }
+
+    /// The model's result as edges of the round, when it has a whole matching.
+    fn matching(&self, found: Folded) -> Option<Vec<usize>> {
+        match found {
+            Folded::Optimum(chosen) | Folded::Unproven(Some(chosen)) => Some(chosen.into_iter().map(|i| self.ids[i]).collect()),
+            Folded::Unproven(None) | Folded::Declined => None,
+        }
     }
 }
 
@@ -61,6 +119,22 @@ mod tests {
     use crate::testing::{random_round, unlimited};
     use rand::rngs::StdRng;
     use rand::SeedableRng;
+
+    /// A small round's shape, with its adjacency and folded weights.
+    fn shape<'a>(r: &'a crate::testing::Round, adj: &'a [Vec<(usize, usize)>], members: &'a [Vec<usize>], folded: &'a [i128]) -> Shape<'a> {
+        Shape {
+            n_left: r.n_left,
+            n_right: r.n_right,
+            edges: &r.edges,
+            tier: &r.tier,
+            n_tiers: 3,
+            group_of: &r.group_of,
+            caps: &r.caps,
+            folded,
+            adj,
+            members,
+        }
+    }
 
     /// On small random rounds, per tier stage: with the indicator of a matching that is
     /// optimal on the stage's counts as the LP's solution, and an empty incumbent, the
@@ -74,27 +148,9 @@ mod tests {
         let (mut short_of_optimum, mut placed_by_support) = (0, 0);
         for _ in 0..300 {
             let r = random_round(&mut rng);
-            let mut adj = vec![Vec::new(); r.n_left];
-            let mut members = vec![Vec::new(); r.caps.len()];
-            for (k, &(l, d, _)) in r.edges.iter().enumerate() {
-                adj[l].push((d, k));
-                if let Some(g) = r.group_of[k] {
-                    members[g].push(k);
-                }
-            }
+            let (adj, members) = r.adjacency();
             let folded: Vec<i128> = r.edges.iter().map(|_| 1).collect();
-            let s = Shape {
-                n_left: r.n_left,
-                n_right: r.n_right,
-                edges: &r.edges,
-                tier: &r.tier,
-                n_tiers: 3,
-                group_of: &r.group_of,
-                caps: &r.caps,
-                folded: &folded,
-                adj: &adj,
-                members: &members,
-            };
+            let s = shape(&r, &adj, &members, &folded);
             let test_edges: Vec<crate::testing::TestEdge> = r.edges.iter().zip(&r.group_of).map(|(&(l, d, w), g)| (l, d, w, *g)).collect();
             for stage in 1..3 {
                 // The stage's counts, lexicographic: tier t of those up to the stage.
@@ -127,5 +183,67 @@ mod tests {
         // The cut left out the edges that do better on some rounds, and the unusable
         // support would have placed someone on some.
         assert!(short_of_optimum > 0 && placed_by_support > 0);
+    }
+
+    /// On small random rounds, with the first `h` tiers held at their lexicographic
+    /// optimum (by enumeration) and the indicator of a matching optimal on (those counts,
+    /// weight) as the LP's solution, the neighbourhood gives a matching at those counts
+    /// with the optimum's weight (the tiers past `h` free); held one above what any
+    /// matching reaches, nothing; from a greedy incumbent with nothing above the cut, its
+    /// counts and at least its weight; with no edge usable and no incumbent, nothing.
+    #[test]
+    fn held_neighbourhood_meets_the_counts_with_the_heaviest_matching() {
+        const B: i128 = 1 << 12;
+        let mut rng = StdRng::seed_from_u64(12);
+        let (mut refused, mut lighter_elsewhere) = (0, 0);
+        for _ in 0..300 {
+            let r = random_round(&mut rng);
+            let (adj, members) = r.adjacency();
+            let folded: Vec<i128> = r.edges.iter().map(|_| 1).collect();
+            let s = shape(&r, &adj, &members, &folded);
+            let test_edges: Vec<crate::testing::TestEdge> = r.edges.iter().zip(&r.group_of).map(|(&(l, d, w), g)| (l, d, w, *g)).collect();
+            let weight = |m: &[usize]| m.iter().map(|&k| r.edges[k].2).sum::<i64>();
+            for h in 1..=3usize {
+                let counts =
+                    |m: &[usize]| (0..h).map(|t| m.iter().filter(|&&k| r.tier[r.edges[k].0] == t).count() as i64).collect::<Vec<_>>();
+                // Counts of the held tiers first (each below B), then the weight.
+                let value = |k: usize| {
+                    let t = r.tier[r.edges[k].0];
+                    (if t < h { B.pow((h - t) as u32) } else { 0 }) + i128::from(r.edges[k].2)
+                };
+                let (_, best) = crate::testing::brute_matching(r.n_left, r.n_right, &test_edges, &r.caps, &value);
+                let held = counts(&best);
+                let x: Vec<f64> = (0..r.edges.len()).map(|k| f64::from(u8::from(best.contains(&k)))).collect();
+                let usable = vec![true; r.edges.len()];
+                let found = improve_held(&s, &[], &x, &held, &usable, unlimited().until);
+                if best.is_empty() {
+                    assert_eq!(found, None, "an empty neighbourhood");
+                    continue;
+                }
+                let found = found.expect("the support holds a matching at the counts");
+                crate::testing::within_caps(r.n_left, r.n_right, &test_edges, &r.caps, &found).unwrap();
+                assert_eq!((counts(&found), weight(&found)), (held.clone(), weight(&best)), "h {h}");
+                // One more of the first tier than any matching has: nothing.
+                let mut above = held.clone();
+                above[0] += 1;
+                assert_eq!(improve_held(&s, &[], &x, &above, &usable, unlimited().until), None);
+                refused += 1;
+                // No edge usable, no incumbent: nothing to match.
+                assert_eq!(improve_held(&s, &[], &x, &held, &vec![false; r.edges.len()], unlimited().until), None);
+                // From a greedy incumbent alone: its counts, at least its weight.
+                let greedy = crate::testing::greedy(r.n_left, r.n_right, &test_edges, &r.caps, 0..r.edges.len());
+                let nothing = vec![0.0; r.edges.len()];
+                if let Some(kept) = improve_held(&s, &greedy, &nothing, &counts(&greedy), &usable, unlimited().until) {
+                    crate::testing::within_caps(r.n_left, r.n_right, &test_edges, &r.caps, &kept).unwrap();
+                    assert!(kept.iter().all(|k| greedy.contains(k)), "an edge from outside the neighbourhood");
+                    assert_eq!(counts(&kept), counts(&greedy));
+                    assert!(weight(&kept) >= weight(&greedy));
+                    lighter_elsewhere += usize::from(weight(&greedy) < weight(&best) && counts(&greedy) == held);
+                } else {
+                    assert!(greedy.is_empty(), "the incumbent is a matching at its own counts");
+                }
+            }
+        }
+        assert!(refused > 100 && lighter_elsewhere > 0, "refused {refused}, lighter {lighter_elsewhere}");
     }
 }

@@ -124,6 +124,24 @@ pub(crate) struct Round {
     pub tier: Vec<usize>,
 }
 
+/// Per left node its (right node, edge) pairs, and per group its edges.
+pub(crate) type Adjacency = (Vec<Vec<(usize, usize)>>, Vec<Vec<usize>>);
+
+impl Round {
+    /// The round's adjacency and group members.
+    pub(crate) fn adjacency(&self) -> Adjacency {
+        let mut adj = vec![Vec::new(); self.n_left];
+        let mut members = vec![Vec::new(); self.caps.len()];
+        for (k, &(l, r, _)) in self.edges.iter().enumerate() {
+            adj[l].push((r, k));
+            if let Some(g) = self.group_of[k] {
+                members[g].push(k);
+            }
+        }
+        (adj, members)
+    }
+}
+
 pub(crate) fn random_round(rng: &mut rand::rngs::StdRng) -> Round {
     let (n_left, n_right, n_groups) = (rng.random_range(1..8), rng.random_range(1..7), rng.random_range(1..4));
     let mut edges: Vec<(usize, usize, i64)> = (0..rng.random_range(1..25))
