@@ -393,7 +393,7 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                         });
                         s.neighbourhoods(snapshot, None, None);
                         if let Ok(x) = receive.recv() {
-                            s.held_neighbourhood_from(&x, &tier_bounds, held_until);
+                            s.held_neighbourhood_from(&x, &tier_bounds, None, held_until);
                         }
                         s.neighbourhoods(until, None, None);
                         duals = Some(beside.join().expect("the LP does not panic"));
@@ -429,7 +429,7 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             if let (Some(lp), true) = (&lp, weight_search) {
                 let end = started + share;
                 if Instant::now() + share / 10 < end {
-                    s.held_neighbourhood_from(&lp.primal(), &tier_bounds, end - share / 10);
+                    s.held_neighbourhood_from(&lp.primal(), &tier_bounds, None, end - share / 10);
                 }
             }
             // The search after the weight stage's steps goes on without the edges their
@@ -475,7 +475,7 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                 let x = lp.primal();
                 if short && Instant::now() + share / 10 < end && !crate::relaxation::too_large(&x, &s.usable_edges()) {
                     let held: Vec<i64> = tier_bounds.iter().copied().chain([bound]).collect();
-                    if !s.held_neighbourhood(stages, &held, end) && Instant::now() + share / 10 < end {
+                    if !s.held_neighbourhood(stage, stages, &held, end) && Instant::now() + share / 10 < end {
                         s.relaxation_neighbourhood(stage, &x, end);
                     }
                 }
@@ -1111,26 +1111,31 @@ impl<'p, 'a> Search<'p, 'a> {
         }
     }
 
-    /// The heaviest matching, with the tiers held at `held`, within the edges a weight
-    /// LP's solution uses and the incumbent's (see [`crate::relaxation::improve_held`]):
-    /// its LP (the weight's, those tiers held) runs for a quarter of the time to `until`,
-    /// the model in the neighbourhood for the rest (on the city round at 10 s, ~0.6 s and
-    /// 1.1-1.5 s; after 0.3 s of PDHG the neighbourhood held no such matching). Filled
-    /// and kept when better; whether it found one.
-    fn held_neighbourhood(&mut self, stages: usize, held: &[i64], until: Instant) -> bool {
+    /// On tier stage `stage`, with `held` the bounds of the tiers up to it: the matching
+    /// with the most of the stage's tier, then the heaviest, with the tiers above at their
+    /// bounds, within the edges a weight LP's solution uses and the incumbent's (see
+    /// [`crate::relaxation::improve_held`]). The LP (the weight's, every tier in `held`
+    /// held) runs for a quarter of the time to `until`, the model in its neighbourhood for
+    /// the rest (on the city round at 10 s ~0.6 s and 0.9-1.5 s; after 0.3 s of PDHG the
+    /// neighbourhood held no matching at the bounds). The stage's tier is led, not held:
+    /// its LP's bound may be above what any matching reaches. Filled and kept when
+    /// better; whether it found one.
+    fn held_neighbourhood(&mut self, stage: usize, stages: usize, held: &[i64], until: Instant) -> bool {
         let mut lp = self.stage_lp(stages, stages, held);
         lp.run(Instant::now() + until.saturating_duration_since(Instant::now()) / 4);
-        self.held_neighbourhood_from(&lp.primal(), held, until)
+        self.held_neighbourhood_from(&lp.primal(), &held[..stage], Some(stage), until)
     }
 
-    /// As [`Search::held_neighbourhood`], from the weight LP's solution `x`; passes when
-    /// it takes more edges than a neighbourhood may have.
-    fn held_neighbourhood_from(&mut self, x: &[f64], held: &[i64], until: Instant) -> bool {
+    /// The heaviest matching with the tiers held at `held` (and the most of tier `lead`
+    /// first) within the edges the weight LP's solution `x` uses and the incumbent's (see
+    /// [`crate::relaxation::improve_held`]), filled and kept when better; whether it found
+    /// one. Passes when `x` takes more edges than a neighbourhood may have.
+    fn held_neighbourhood_from(&mut self, x: &[f64], held: &[i64], lead: Option<usize>, until: Instant) -> bool {
         let usable = self.usable_edges();
         if crate::relaxation::too_large(x, &usable) {
             return false;
         }
-        let found = crate::relaxation::improve_held(&self.shape(), &self.best, x, held, &usable, until);
+        let found = crate::relaxation::improve_held(&self.shape(), &self.best, x, held, lead, &usable, until);
         found.map(|found| self.fill_and_keep_found(found)).is_some()
     }
 

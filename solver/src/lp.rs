@@ -181,16 +181,7 @@ pub(crate) fn folded_optimum(
     n_tiers: usize,
     budget: Budget,
 ) -> Folded {
-    // Two matchings differ in weight by less than `spread`: each side's node takes at
-    // most its heaviest edge.
-    let heaviest = |side: &dyn Fn(&LpEdge) -> usize, n: usize| -> i128 {
-        let mut most = vec![0i128; n];
-        for e in edges {
-            most[side(e)] = most[side(e)].max(i128::from(e.2).abs());
-        }
-        most.iter().sum()
-    };
-    let spread = 2 * heaviest(&|e| e.0, n_left).min(heaviest(&|e| e.1, n_right)) + 1;
+    let spread = spread(n_left, n_right, edges);
     // factor[t] = spread × Π_{s>t} (most matches of tier s + 1): at most one per client
     // of the tier and one per right node.
     let mut clients = vec![std::collections::BTreeSet::new(); n_tiers];
@@ -213,6 +204,19 @@ pub(crate) fn folded_optimum(
     // a thousand units of weight, and a region round lost 36 to it). Here a quarter of
     // one unit: the objective is an integer, so whatever is better is better by one.
     solve_model(&problem, &x, budget, 0.25 / f as f64)
+}
+
+/// Two matchings over `edges` differ in weight by less than this: each side's node takes
+/// at most its heaviest edge.
+fn spread(n_left: usize, n_right: usize, edges: &[LpEdge]) -> i128 {
+    let heaviest = |side: &dyn Fn(&LpEdge) -> usize, n: usize| -> i128 {
+        let mut most = vec![0i128; n];
+        for e in edges {
+            most[side(e)] = most[side(e)].max(i128::from(e.2).abs());
+        }
+        most.iter().sum()
+    };
+    2 * heaviest(&|e| e.0, n_left).min(heaviest(&|e| e.1, n_right)) + 1
 }
 
 /// The matching model in microlp over `edges` and `groups`, each edge worth `worth`:
@@ -266,20 +270,32 @@ fn solve_model(problem: &microlp::Problem, x: &[microlp::Variable], budget: Budg
     }
 }
 
-/// The heaviest matching with at least `held[t]` matches of each tier `t`: the weight
-/// stage's model with the tier counts as rows instead of folded into the objective, which
-/// stays the weight alone (see `relaxation.rs`). `Declined` where no such matching exists.
-pub(crate) fn held_optimum(n_left: usize, n_right: usize, edges: &[LpEdge], groups: &[LpGroup], held: &[i64], budget: Budget) -> Folded {
-    let (mut problem, x) = matching_model(n_left, n_right, edges, groups, |e| e.2 as f64);
+/// The heaviest matching with at least `held[t]` matches of each tier `t`, and with
+/// `lead`, the most matches of that tier first: the tier counts held are rows instead of
+/// factors of the objective, which stays within a double's exact range where the folded
+/// model's does not (see `relaxation.rs`). `Declined` where no such matching exists.
+pub(crate) fn held_optimum(
+    n_left: usize,
+    n_right: usize,
+    edges: &[LpEdge],
+    groups: &[LpGroup],
+    held: &[i64],
+    lead: Option<usize>,
+    budget: Budget,
+) -> Folded {
+    // One more match of the lead tier outweighs every difference of weight.
+    let factor = lead.map_or(0, |_| spread(n_left, n_right, edges));
+    let worth = |e: &LpEdge| (i128::from(Some(e.3) == lead) * factor + i128::from(e.2)) as f64;
+    let total: f64 = edges.iter().map(|e| worth(e).abs()).sum();
+    if total > FOLDED_MAX {
+        return Folded::Declined;
+    }
+    let (mut problem, x) = matching_model(n_left, n_right, edges, groups, worth);
     for (t, &h) in held.iter().enumerate().filter(|(_, h)| **h > 0) {
         let row: Vec<_> = edges.iter().zip(&x).filter(|(e, _)| e.3 == t).map(|(_, v)| (*v, 1.0)).collect();
         problem.add_constraint(row, microlp::ComparisonOp::Ge, h as f64);
     }
     // As the folded model's: a quarter of one unit of weight.
-    let total: f64 = edges.iter().map(|e| e.2.unsigned_abs() as f64).sum();
-    if total > FOLDED_MAX {
-        return Folded::Declined;
-    }
     solve_model(&problem, &x, budget, 0.25 / total.max(1.0))
 }
 

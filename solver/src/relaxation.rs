@@ -43,12 +43,13 @@ pub(crate) fn improve(s: &Shape<'_>, incumbent: &[usize], x: &[f64], stage: usiz
     n.matching(folded_optimum(s.n_left, s.n_right, &edges, &n.groups, s.n_tiers, Budget { until, nodes: u64::MAX }))
 }
 
-/// The heaviest matching with at least `held[t]` matches of each tier `t` (the tiers
-/// past `held` free), within the edges `usable` that a weight LP's solution `x` takes
-/// more than [`CUT`] of, and the incumbent's; by `until`. The LP is the weight's with
-/// those tiers held at the same counts ([`crate::pdhg`]). The counts are rows of the
-/// model, not folded into its objective (where the city's factors pass 2^40). `None` as
-/// [`improve`], and when the neighbourhood holds no matching with those counts.
+/// The heaviest matching with at least `held[t]` matches of each tier `t` and, with
+/// `lead`, the most matches of that tier first (the other tiers free), within the edges
+/// `usable` that a weight LP's solution `x` takes more than [`CUT`] of, and the
+/// incumbent's; by `until`. The LP is the weight's with the tiers so far held at their
+/// bounds ([`crate::pdhg`]). The counts held are rows of the model, not factors of its
+/// objective (the city's fold passes 2^40). `None` as [`improve`], and when the
+/// neighbourhood holds no matching with those counts.
 ///
 /// Why: on the city round the count stages' own neighbourhood ([`improve`], ~4,200
 /// edges, tier 0 spread thin) placed tier 1's last ones in about half the runs, and the
@@ -56,12 +57,13 @@ pub(crate) fn improve(s: &Shape<'_>, incumbent: &[usize], x: &[f64], stage: usiz
 /// weight at 403,300-403,750 however long (40 s: gap 6.4e-3; HiGHS' MIP 406,312): its
 /// neighbourhoods cannot move without breaking the counts. A weight LP's solution is
 /// far less spread: after 0.6-1 s of PDHG its neighbourhood held 2,700-3,700 edges and
-/// matchings at the held bounds with weights 406,295-406,357, found in 0.5-1.5 s.
+/// matchings at the tier bounds with weights 406,295-406,357, found in 0.5-1.5 s.
 pub(crate) fn improve_held(
     s: &Shape<'_>,
     incumbent: &[usize],
     x: &[f64],
     held: &[i64],
+    lead: Option<usize>,
     usable: &[bool],
     until: Instant,
 ) -> Option<Vec<usize>> {
@@ -71,7 +73,7 @@ pub(crate) fn improve_held(
     }
     let n = Neighbourhood::new(s, &inside)?;
     let edges: Vec<LpEdge> = n.ids.iter().map(|&e| (s.edges[e].0, s.edges[e].1, s.edges[e].2, s.tier[s.edges[e].0])).collect();
-    n.matching(held_optimum(s.n_left, s.n_right, &edges, &n.groups, held, Budget { until, nodes: u64::MAX }))
+    n.matching(held_optimum(s.n_left, s.n_right, &edges, &n.groups, held, lead, Budget { until, nodes: u64::MAX }))
 }
 
 /// Whether the edges `usable` that `x` takes more than [`CUT`] of are too many for a
@@ -188,9 +190,10 @@ mod tests {
     /// On small random rounds, with the first `h` tiers held at their lexicographic
     /// optimum (by enumeration) and the indicator of a matching optimal on (those counts,
     /// weight) as the LP's solution, the neighbourhood gives a matching at those counts
-    /// with the optimum's weight (the tiers past `h` free); held one above what any
-    /// matching reaches, nothing; from a greedy incumbent with nothing above the cut, its
-    /// counts and at least its weight; with no edge usable and no incumbent, nothing.
+    /// with the optimum's weight (the tiers past `h` free), and so with the last of them
+    /// led instead of held; held one above what any matching reaches, nothing; from a
+    /// greedy incumbent with nothing above the cut, its counts and at least its weight;
+    /// with no edge usable and no incumbent, nothing.
     #[test]
     fn held_neighbourhood_meets_the_counts_with_the_heaviest_matching() {
         const B: i128 = 1 << 12;
@@ -215,7 +218,7 @@ mod tests {
                 let held = counts(&best);
                 let x: Vec<f64> = (0..r.edges.len()).map(|k| f64::from(u8::from(best.contains(&k)))).collect();
                 let usable = vec![true; r.edges.len()];
-                let found = improve_held(&s, &[], &x, &held, &usable, unlimited().until);
+                let found = improve_held(&s, &[], &x, &held, None, &usable, unlimited().until);
                 if best.is_empty() {
                     assert_eq!(found, None, "an empty neighbourhood");
                     continue;
@@ -223,17 +226,21 @@ mod tests {
                 let found = found.expect("the support holds a matching at the counts");
                 crate::testing::within_caps(r.n_left, r.n_right, &test_edges, &r.caps, &found).unwrap();
                 assert_eq!((counts(&found), weight(&found)), (held.clone(), weight(&best)), "h {h}");
+                // The last tier led instead of held: the same.
+                let led = improve_held(&s, &[], &x, &held[..h - 1], Some(h - 1), &usable, unlimited().until);
+                let led = led.expect("the support holds a matching at the counts above");
+                assert_eq!((counts(&led), weight(&led)), (held.clone(), weight(&best)), "h {h}, led");
                 // One more of the first tier than any matching has: nothing.
                 let mut above = held.clone();
                 above[0] += 1;
-                assert_eq!(improve_held(&s, &[], &x, &above, &usable, unlimited().until), None);
+                assert_eq!(improve_held(&s, &[], &x, &above, None, &usable, unlimited().until), None);
                 refused += 1;
                 // No edge usable, no incumbent: nothing to match.
-                assert_eq!(improve_held(&s, &[], &x, &held, &vec![false; r.edges.len()], unlimited().until), None);
+                assert_eq!(improve_held(&s, &[], &x, &held, None, &vec![false; r.edges.len()], unlimited().until), None);
                 // From a greedy incumbent alone: its counts, at least its weight.
                 let greedy = crate::testing::greedy(r.n_left, r.n_right, &test_edges, &r.caps, 0..r.edges.len());
                 let nothing = vec![0.0; r.edges.len()];
-                if let Some(kept) = improve_held(&s, &greedy, &nothing, &counts(&greedy), &usable, unlimited().until) {
+                if let Some(kept) = improve_held(&s, &greedy, &nothing, &counts(&greedy), None, &usable, unlimited().until) {
                     crate::testing::within_caps(r.n_left, r.n_right, &test_edges, &r.caps, &kept).unwrap();
                     assert!(kept.iter().all(|k| greedy.contains(k)), "an edge from outside the neighbourhood");
                     assert_eq!(counts(&kept), counts(&greedy));
