@@ -285,6 +285,9 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
     let weightless = p.edges.iter().all(|e| e.2 == 0);
     let weight_stages = usize::from(!weightless);
     let mut steps_took = std::time::Duration::ZERO;
+    // The weight LP a tier stage's neighbourhood ran with every tier held at its bound
+    // (see `Search::held_neighbourhood`): the weight stage's own, which goes on from there.
+    let mut weight_lp: Option<crate::pdhg::Pdhg> = None;
     for stage in 0..=stages {
         if stage == stages && weightless {
             return Certificate { tier_bounds, weight_bound: 0, best: s.best, assignments: s.assignments, step: s.costs.step };
@@ -353,7 +356,8 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             // some, e.g. seed 7's 936 against the LP's 935; the search short of the bound
             // on others; tier 1 as before, 93.5 against 93.8 on seeds 41-100).
             let tier0_lp = stage == 0 && stages > 0;
-            let mut lp = (share >= lp_duals_from || tier0_lp).then(|| s.stage_lp(stage, stages, &tier_bounds));
+            let carried = weight_lp.take().filter(|_| stage == stages);
+            let mut lp = (share >= lp_duals_from || tier0_lp).then(|| carried.unwrap_or_else(|| s.stage_lp(stage, stages, &tier_bounds)));
             // The weight stage's LP goes on beside its search (below): here only long
             // enough to order the search's seeds.
             let first = if stage == stages && search { PDHG_FIRST } else { PDHG_SHARE };
@@ -475,7 +479,9 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                 let x = lp.primal();
                 if short && Instant::now() + share / 10 < end && !crate::relaxation::too_large(&x, &s.usable_edges()) {
                     let held: Vec<i64> = tier_bounds.iter().copied().chain([bound]).collect();
-                    if !s.held_neighbourhood(stage, stages, &held, end) && Instant::now() + share / 10 < end {
+                    let (found, lp) = s.held_neighbourhood(stage, stages, &held, end);
+                    weight_lp = (held.len() == stages).then_some(lp);
+                    if !found && Instant::now() + share / 10 < end {
                         s.relaxation_neighbourhood(stage, &x, end);
                     }
                 }
@@ -1119,11 +1125,11 @@ impl<'p, 'a> Search<'p, 'a> {
     /// the rest (on the city round at 10 s ~0.6 s and 0.9-1.5 s; after 0.3 s of PDHG the
     /// neighbourhood held no matching at the bounds). The stage's tier is led, not held:
     /// its LP's bound may be above what any matching reaches. Filled and kept when
-    /// better; whether it found one.
-    fn held_neighbourhood(&mut self, stage: usize, stages: usize, held: &[i64], until: Instant) -> bool {
+    /// better; whether it found one, and the LP where it got to.
+    fn held_neighbourhood(&mut self, stage: usize, stages: usize, held: &[i64], until: Instant) -> (bool, crate::pdhg::Pdhg) {
         let mut lp = self.stage_lp(stages, stages, held);
         lp.run(Instant::now() + until.saturating_duration_since(Instant::now()) / 4);
-        self.held_neighbourhood_from(&lp.primal(), &held[..stage], Some(stage), until)
+        (self.held_neighbourhood_from(&lp.primal(), &held[..stage], Some(stage), until), lp)
     }
 
     /// The heaviest matching with the tiers held at `held` (and the most of tier `lead`
