@@ -224,6 +224,14 @@ const PDHG_FIRST: f64 = 0.1;
 const HELD_FROM: f64 = 0.25;
 const HELD_FOR: f64 = 0.35;
 
+/// How much more than its stage, in parts of it, a tier stage before the last gives the
+/// model of its weight LP's neighbourhood (see [`Search::held_neighbourhood`]); the
+/// stages after it take less. The city's tier 1 needed 1.3-2.1 s of the model and had
+/// ~1.6-1.8 s at 10 s: it was left short in 2 of 6 and 0 of 8 runs with the model on
+/// both cores, in none of 16 with half a stage more (every tier proven, gap
+/// 3.5e-5-5.4e-5, where 3 of those 8 ended above 1e-4 with the weight stage shorter).
+const HELD_MORE: f64 = 0.5;
+
 /// Until where in the weight stage its LP runs beside the search, when it does; its
 /// steps and the search after them take the rest. Nationally the steps' repairs at the
 /// LP's duals then raised the incumbent by 55-840 in 1.4-1.9 s (at 0.8 of the stage, the
@@ -479,8 +487,15 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                 let x = lp.primal();
                 if short && Instant::now() + share / 10 < end && !crate::relaxation::too_large(&x, &s.usable_edges()) {
                     let held: Vec<i64> = tier_bounds.iter().copied().chain([bound]).collect();
-                    let (found, lp) = s.held_neighbourhood(stage, stages, &held, end);
-                    weight_lp = (held.len() == stages).then_some(lp);
+                    // The second core's walk ends: the model runs there too (see
+                    // `Search::held_neighbourhood`), or, at the last tier stage, the LP,
+                    // the weight stage's own, goes on there. Before the last, the model
+                    // may take half a stage more (see `HELD_MORE`).
+                    let last = held.len() == stages;
+                    stop.store(true, Ordering::Relaxed);
+                    let held_end = if last { end } else { (end + share.mul_f64(HELD_MORE)).min(deadline) };
+                    let (found, lp) = s.held_neighbourhood(stage, stages, &held, held_end, last);
+                    weight_lp = last.then_some(lp);
                     if !found && Instant::now() + share / 10 < end {
                         s.relaxation_neighbourhood(stage, &x, end);
                     }
@@ -1122,14 +1137,39 @@ impl<'p, 'a> Search<'p, 'a> {
     /// bounds, within the edges a weight LP's solution uses and the incumbent's (see
     /// [`crate::relaxation::improve_held`]). The LP (the weight's, every tier in `held`
     /// held) runs for a quarter of the time to `until`, the model in its neighbourhood for
-    /// the rest (on the city round at 10 s ~0.6 s and 0.9-1.5 s; after 0.3 s of PDHG the
+    /// the rest (on the city round at 10 s ~0.6 s and 0.9-2.1 s; after 0.3 s of PDHG the
     /// neighbourhood held no matching at the bounds). The stage's tier is led, not held:
-    /// its LP's bound may be above what any matching reaches. Filled and kept when
-    /// better; whether it found one, and the LP where it got to.
-    fn held_neighbourhood(&mut self, stage: usize, stages: usize, held: &[i64], until: Instant) -> (bool, crate::pdhg::Pdhg) {
+    /// its LP's bound may be above what any matching reaches. On the second core, the
+    /// same model with the stage's tier held at its bound: another path through the
+    /// branching, where either alone was left without a matching in about a third of the
+    /// city's runs. With `beside` (the last tier stage, whose LP is the weight stage's,
+    /// which goes on with it) the LP goes on there instead, until `until`. Filled and kept
+    /// when better; whether a model found one, and the LP where it got to.
+    fn held_neighbourhood(&mut self, stage: usize, stages: usize, held: &[i64], until: Instant, beside: bool) -> (bool, crate::pdhg::Pdhg) {
         let mut lp = self.stage_lp(stages, stages, held);
         lp.run(Instant::now() + until.saturating_duration_since(Instant::now()) / 4);
-        (self.held_neighbourhood_from(&lp.primal(), &held[..stage], Some(stage), until), lp)
+        let x = lp.primal();
+        if !beside {
+            let usable = self.usable_edges();
+            if crate::relaxation::too_large(&x, &usable) {
+                return (false, lp);
+            }
+            let (shape, incumbent) = (self.shape(), self.best.clone());
+            return std::thread::scope(|scope| {
+                let other = scope.spawn(|| crate::relaxation::improve_held(&shape, &incumbent, &x, held, None, &usable, until));
+                let led = self.held_neighbourhood_from(&x, &held[..stage], Some(stage), until);
+                let held_too = other.join().expect("the model does not panic").map(|found| self.fill_and_keep_found(found)).is_some();
+                (led || held_too, lp)
+            });
+        }
+        std::thread::scope(|scope| {
+            let lp = scope.spawn(move || {
+                lp.run(until);
+                lp
+            });
+            let found = self.held_neighbourhood_from(&x, &held[..stage], Some(stage), until);
+            (found, lp.join().expect("the LP does not panic"))
+        })
     }
 
     /// The heaviest matching with the tiers held at `held` (and the most of tier `lead`
