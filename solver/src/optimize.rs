@@ -120,6 +120,13 @@ impl std::str::FromStr for Backend {
     }
 }
 
+/// The least time the folded model of a small round gets, where the limit allows (up to
+/// nine tenths of it): the region round's takes 45-50 ms, and with half of a 100 ms limit
+/// it was cut short on this machine's slower runs (the round then ended at 85 / 16-17,
+/// gap ~8e-4, where it is proven optimal in 50 ms); the search after it could do little
+/// with the 50 ms it left.
+const FOLDED_FLOOR_MS: u64 = 80;
+
 /// Limits on the search.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -459,8 +466,10 @@ pub(crate) fn solve_from(g: &Graph, objective: Objective, limits: Limits, start:
         let folded = if objective == Objective::Tiered {
             let (edges, groups) = lp_model(&c);
             // Half the time: when its branch and bound does not prove the optimum, the
-            // Lagrangian certificate and its search get the rest.
-            let budget = crate::lp::Budget { until: started + std::time::Duration::from_millis(limits.time_limit_ms / 2), nodes: u64::MAX };
+            // Lagrangian certificate and its search get the rest. Under `FOLDED_FLOOR_MS`
+            // twice over, more (see there).
+            let ms = (limits.time_limit_ms / 2).max((limits.time_limit_ms * 9 / 10).min(FOLDED_FLOOR_MS));
+            let budget = crate::lp::Budget { until: started + std::time::Duration::from_millis(ms), nodes: u64::MAX };
             crate::lp::folded_optimum(c.left_ids.len(), c.right_ids.len(), &edges, &groups, c.n_tiers, budget)
         } else {
             crate::lp::Folded::Declined
