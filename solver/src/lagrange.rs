@@ -227,9 +227,9 @@ const HELD_FOR: f64 = 0.35;
 /// How much more than its stage, in parts of it, a tier stage before the last gives the
 /// model of its weight LP's neighbourhood (see [`Search::held_neighbourhood`]); the
 /// stages after it take less. The city's tier 1 needed 1.3-2.1 s of the model and had
-/// ~1.6-1.8 s at 10 s: it was left short in 2 of 6 and 0 of 8 runs with the model on
-/// both cores, in none of 16 with half a stage more (every tier proven, gap
-/// 3.5e-5-5.4e-5, where 3 of those 8 ended above 1e-4 with the weight stage shorter).
+/// ~1.6-1.8 s at 10 s. With the model on one core, tier 1 was left short in 2 of 6 runs;
+/// on both, in none of 8, but 3 of them ended above 1e-4 (weight 405,906-406,258); with
+/// half a stage more, every tier proven and gap 3.5e-5-5.4e-5 in each of 16.
 const HELD_MORE: f64 = 0.5;
 
 /// Until where in the weight stage its LP runs beside the search, when it does; its
@@ -472,10 +472,11 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             // is left of the stage (see `relaxation.rs`). First a weight LP's, with the
             // tiers so far held at their bounds; when that has nothing, the stage's own, on
             // the counts. On the city round at 10 s the first took tier 1 from 104 after
-            // the steps to 113 and the weight to 406,354 in 3 of 4 runs; the second alone
-            // placed 110-113, the tier 2 stage's repairing the rest in some. Nationally
-            // the stage's LP takes more edges than a neighbourhood may have (~29,000) and
-            // both pass.
+            // the steps to 113 (the weight ~406,354) where it found a matching in its
+            // time, and the round ended at 889 / 113 / 10 in each of 16 runs; the second
+            // alone placed 110-113, the tier 2 stage's repairing the rest in some.
+            // Nationally the stage's LP takes more edges than a neighbourhood may have
+            // (~29,000) and both pass.
             if let (Some(lp), true) = (&lp, search && stage < stages && lp_solved) {
                 let end = started + share;
                 let short = (0..=stage).any(|t| {

@@ -1,6 +1,8 @@
-//! The neighbourhood a stage's LP solution induces (RINS, relaxation-induced neighbourhood
+//! The neighbourhood an LP solution induces (RINS, relaxation-induced neighbourhood
 //! search): the matching problem restricted to the edges the LP uses and the incumbent's,
-//! solved exactly on the stage's counts by the folded model.
+//! solved exactly — on a tier stage's counts by the folded model ([`improve`]), or, from
+//! a weight LP with the tiers held, for the weight with the counts as rows
+//! ([`improve_held`], which the tier stages try first since stop 28).
 //!
 //! Why: on the city round tier 1's LP is 113.00, solved by PDHG in ~470 ms, and every
 //! flow-shaped or group-shaped neighbourhood leaves the incumbent at 108-110 however long
@@ -56,8 +58,8 @@ pub(crate) fn improve(s: &Shape<'_>, incumbent: &[usize], x: &[f64], stage: usiz
 /// weight stage's search, with the tiers at their bounds (889 / 113 / 10), left the
 /// weight at 403,300-403,750 however long (40 s: gap 6.4e-3; HiGHS' MIP 406,312): its
 /// neighbourhoods cannot move without breaking the counts. A weight LP's solution is
-/// far less spread: after 0.6-1 s of PDHG its neighbourhood held 2,700-3,700 edges and
-/// matchings at the tier bounds with weights 406,295-406,357, found in 0.5-1.5 s.
+/// far less spread: after 0.6-1 s of PDHG its neighbourhood held 2,600-3,700 edges and
+/// matchings at the tier bounds with weights 406,295-406,357, found in 0.2-2.1 s.
 pub(crate) fn improve_held(
     s: &Shape<'_>,
     incumbent: &[usize],
