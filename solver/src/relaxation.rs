@@ -124,19 +124,39 @@ mod tests {
     use rand::rngs::StdRng;
     use rand::SeedableRng;
 
-    /// A small round's shape, with its adjacency and folded weights.
-    fn shape<'a>(r: &'a crate::testing::Round, adj: &'a [Vec<(usize, usize)>], members: &'a [Vec<usize>], folded: &'a [i128]) -> Shape<'a> {
-        Shape {
-            n_left: r.n_left,
-            n_right: r.n_right,
-            edges: &r.edges,
-            tier: &r.tier,
-            n_tiers: 3,
-            group_of: &r.group_of,
-            caps: &r.caps,
-            folded,
-            adj,
-            members,
+    /// A small random round with what a neighbourhood is built from: its adjacency, group
+    /// members and unit folded weights, and its edges as the test helpers take them.
+    struct Fixture {
+        r: crate::testing::Round,
+        adj: Vec<Vec<(usize, usize)>>,
+        members: Vec<Vec<usize>>,
+        folded: Vec<i128>,
+        test_edges: Vec<crate::testing::TestEdge>,
+    }
+
+    impl Fixture {
+        fn random(rng: &mut StdRng) -> Self {
+            let r = random_round(rng);
+            let (adj, members) = r.adjacency();
+            let folded = r.edges.iter().map(|_| 1).collect();
+            let test_edges = r.edges.iter().zip(&r.group_of).map(|(&(l, d, w), g)| (l, d, w, *g)).collect();
+            Fixture { r, adj, members, folded, test_edges }
+        }
+
+        fn shape(&self) -> Shape<'_> {
+            let r = &self.r;
+            Shape {
+                n_left: r.n_left,
+                n_right: r.n_right,
+                edges: &r.edges,
+                tier: &r.tier,
+                n_tiers: 3,
+                group_of: &r.group_of,
+                caps: &r.caps,
+                folded: &self.folded,
+                adj: &self.adj,
+                members: &self.members,
+            }
         }
     }
 
@@ -151,11 +171,8 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(11);
         let (mut short_of_optimum, mut placed_by_support) = (0, 0);
         for _ in 0..300 {
-            let r = random_round(&mut rng);
-            let (adj, members) = r.adjacency();
-            let folded: Vec<i128> = r.edges.iter().map(|_| 1).collect();
-            let s = shape(&r, &adj, &members, &folded);
-            let test_edges: Vec<crate::testing::TestEdge> = r.edges.iter().zip(&r.group_of).map(|(&(l, d, w), g)| (l, d, w, *g)).collect();
+            let f = Fixture::random(&mut rng);
+            let (r, s, test_edges) = (&f.r, f.shape(), &f.test_edges);
             for stage in 1..3 {
                 // The stage's counts, lexicographic: tier t of those up to the stage.
                 let value = |k: usize| match r.tier[r.edges[k].0] {
@@ -163,11 +180,11 @@ mod tests {
                     _ => 0,
                 };
                 let measure = |m: &[usize]| m.iter().map(|&k| value(k)).sum::<i128>();
-                let (optimum, best) = crate::testing::brute_matching(r.n_left, r.n_right, &test_edges, &r.caps, &value);
+                let (optimum, best) = crate::testing::brute_matching(r.n_left, r.n_right, test_edges, &r.caps, &value);
                 let x: Vec<f64> = (0..r.edges.len()).map(|k| f64::from(u8::from(best.contains(&k)))).collect();
                 let usable = vec![true; r.edges.len()];
                 let found = improve(&s, &[], &x, stage, &usable, unlimited().until).unwrap_or_default();
-                crate::testing::within_caps(r.n_left, r.n_right, &test_edges, &r.caps, &found).unwrap();
+                crate::testing::within_caps(r.n_left, r.n_right, test_edges, &r.caps, &found).unwrap();
                 assert!(found.iter().all(|&k| r.tier[r.edges[k].0] <= stage), "a lower tier's edge in {found:?}");
                 assert_eq!(measure(&found), optimum, "stage {stage}: the LP's support holds the optimum");
                 // The same support with none of its edges usable: nothing left to match.
@@ -176,10 +193,10 @@ mod tests {
                 assert_eq!(measure(&none), 0, "stage {stage}: an edge that is not usable was used");
                 placed_by_support += usize::from(optimum > 0);
                 // From a greedy incumbent with nothing above the cut: its counts again.
-                let greedy = crate::testing::greedy(r.n_left, r.n_right, &test_edges, &r.caps, 0..r.edges.len());
+                let greedy = crate::testing::greedy(r.n_left, r.n_right, test_edges, &r.caps, 0..r.edges.len());
                 let nothing = vec![0.0; r.edges.len()];
                 let kept = improve(&s, &greedy, &nothing, stage, &usable, unlimited().until).unwrap_or_default();
-                crate::testing::within_caps(r.n_left, r.n_right, &test_edges, &r.caps, &kept).unwrap();
+                crate::testing::within_caps(r.n_left, r.n_right, test_edges, &r.caps, &kept).unwrap();
                 assert_eq!(measure(&kept), measure(&greedy), "stage {stage}: the incumbent's edges alone");
                 short_of_optimum += usize::from(measure(&greedy) < optimum);
             }
@@ -202,11 +219,8 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(12);
         let (mut refused, mut lighter_elsewhere) = (0, 0);
         for _ in 0..300 {
-            let r = random_round(&mut rng);
-            let (adj, members) = r.adjacency();
-            let folded: Vec<i128> = r.edges.iter().map(|_| 1).collect();
-            let s = shape(&r, &adj, &members, &folded);
-            let test_edges: Vec<crate::testing::TestEdge> = r.edges.iter().zip(&r.group_of).map(|(&(l, d, w), g)| (l, d, w, *g)).collect();
+            let f = Fixture::random(&mut rng);
+            let (r, s, test_edges) = (&f.r, f.shape(), &f.test_edges);
             let weight = |m: &[usize]| m.iter().map(|&k| r.edges[k].2).sum::<i64>();
             for h in 1..=3usize {
                 let counts =
@@ -216,7 +230,7 @@ mod tests {
                     let t = r.tier[r.edges[k].0];
                     (if t < h { B.pow((h - t) as u32) } else { 0 }) + i128::from(r.edges[k].2)
                 };
-                let (_, best) = crate::testing::brute_matching(r.n_left, r.n_right, &test_edges, &r.caps, &value);
+                let (_, best) = crate::testing::brute_matching(r.n_left, r.n_right, test_edges, &r.caps, &value);
                 let held = counts(&best);
                 let x: Vec<f64> = (0..r.edges.len()).map(|k| f64::from(u8::from(best.contains(&k)))).collect();
                 let usable = vec![true; r.edges.len()];
@@ -226,7 +240,7 @@ mod tests {
                     continue;
                 }
                 let found = found.expect("the support holds a matching at the counts");
-                crate::testing::within_caps(r.n_left, r.n_right, &test_edges, &r.caps, &found).unwrap();
+                crate::testing::within_caps(r.n_left, r.n_right, test_edges, &r.caps, &found).unwrap();
                 assert_eq!((counts(&found), weight(&found)), (held.clone(), weight(&best)), "h {h}");
                 // The last tier led instead of held: the same.
                 let led = improve_held(&s, &[], &x, &held[..h - 1], Some(h - 1), &usable, unlimited().until);
@@ -240,10 +254,10 @@ mod tests {
                 // No edge usable, no incumbent: nothing to match.
                 assert_eq!(improve_held(&s, &[], &x, &held, None, &vec![false; r.edges.len()], unlimited().until), None);
                 // From a greedy incumbent alone: its counts, at least its weight.
-                let greedy = crate::testing::greedy(r.n_left, r.n_right, &test_edges, &r.caps, 0..r.edges.len());
+                let greedy = crate::testing::greedy(r.n_left, r.n_right, test_edges, &r.caps, 0..r.edges.len());
                 let nothing = vec![0.0; r.edges.len()];
                 if let Some(kept) = improve_held(&s, &greedy, &nothing, &counts(&greedy), None, &usable, unlimited().until) {
-                    crate::testing::within_caps(r.n_left, r.n_right, &test_edges, &r.caps, &kept).unwrap();
+                    crate::testing::within_caps(r.n_left, r.n_right, test_edges, &r.caps, &kept).unwrap();
                     assert!(kept.iter().all(|k| greedy.contains(k)), "an edge from outside the neighbourhood");
                     assert_eq!(counts(&kept), counts(&greedy));
                     assert!(weight(&kept) >= weight(&greedy));
