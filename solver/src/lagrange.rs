@@ -1151,11 +1151,7 @@ impl<'p, 'a> Search<'p, 'a> {
         lp.run(Instant::now() + until.saturating_duration_since(Instant::now()) / 4);
         let x = lp.primal();
         if !beside {
-            let usable = self.usable_edges();
-            if crate::relaxation::too_large(&x, &usable) {
-                return (false, lp);
-            }
-            let (shape, incumbent) = (self.shape(), self.best.clone());
+            let (shape, incumbent, usable) = (self.shape(), self.best.clone(), self.usable_edges());
             return std::thread::scope(|scope| {
                 let other = scope.spawn(|| crate::relaxation::improve_held(&shape, &incumbent, &x, held, None, &usable, until));
                 let led = self.held_neighbourhood_from(&x, &held[..stage], Some(stage), until);
@@ -1175,14 +1171,10 @@ impl<'p, 'a> Search<'p, 'a> {
 
     /// The heaviest matching with the tiers held at `held` (and the most of tier `lead`
     /// first) within the edges the weight LP's solution `x` uses and the incumbent's (see
-    /// [`crate::relaxation::improve_held`]), filled and kept when better; whether it found
-    /// one. Passes when `x` takes more edges than a neighbourhood may have.
+    /// [`crate::relaxation::improve_held`], which passes when `x` takes more edges than a
+    /// neighbourhood may have), filled and kept when better; whether it found one.
     fn held_neighbourhood_from(&mut self, x: &[f64], held: &[i64], lead: Option<usize>, until: Instant) -> bool {
-        let usable = self.usable_edges();
-        if crate::relaxation::too_large(x, &usable) {
-            return false;
-        }
-        let found = crate::relaxation::improve_held(&self.shape(), &self.best, x, held, lead, &usable, until);
+        let found = crate::relaxation::improve_held(&self.shape(), &self.best, x, held, lead, &self.usable_edges(), until);
         found.map(|found| self.fill_and_keep_found(found)).is_some()
     }
 

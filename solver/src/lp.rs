@@ -441,4 +441,20 @@ mod tests {
         let edges = vec![(0, 0, 1 << 20, 0), (1, 1, 1 << 20, 1)];
         assert_eq!(folded_optimum(2, 2, &edges, &[(vec![0, 1], 2)], 2, unlimited()), Folded::Optimum(vec![0, 1]));
     }
+
+    /// The held model declines weights past 2^40 as the folded one does, and a count it
+    /// cannot reach; below both, the heaviest matching at the counts (here the lighter
+    /// tier-0 pair, held, over the heavier tier-1 one the group would rather take).
+    #[test]
+    fn held_model_declines_what_doubles_cannot_keep_exact_and_counts_out_of_reach() {
+        let group = [(vec![0, 1], 1)];
+        let edges = vec![(0, 0, 1 << 40, 0), (1, 1, 1 << 40, 1)];
+        assert_eq!(held_optimum(2, 2, &edges, &group, &[1], None, unlimited()), Folded::Declined);
+        let edges = vec![(0, 0, 5, 0), (1, 1, 9, 1)];
+        assert_eq!(held_optimum(2, 2, &edges, &group, &[2], None, unlimited()), Folded::Declined);
+        assert_eq!(held_optimum(2, 2, &edges, &group, &[1], None, unlimited()), Folded::Optimum(vec![0]));
+        assert_eq!(held_optimum(2, 2, &edges, &group, &[0], None, unlimited()), Folded::Optimum(vec![1]));
+        // Tier 0 led instead of held: the same as held at one.
+        assert_eq!(held_optimum(2, 2, &edges, &group, &[], Some(0), unlimited()), Folded::Optimum(vec![0]));
+    }
 }

@@ -149,8 +149,9 @@ pub struct Limits {
     /// at city size a stage has ~0.5 s, the search and the steps need it. Tier 0's stage
     /// takes them at any size (its LP is the cheapest: mostly solved in 70-170 ms at city
     /// size). 1.5 s: the city's later tier stages have that from a 6 s limit on (tier 1's
-    /// LP ~470 ms, its neighbourhood 0.8-2.5 s); at 10 s tier 1 then ended at 112-113 (3
-    /// runs), at 110 with 3 s here (2 runs).
+    /// LP ~470 ms, then a weight LP ~0.6 s and the model of its neighbourhood 1.3-2.1 s);
+    /// at 10 s every tier was then proven in each of 16 runs (stop 28), and with 3 s here
+    /// (stop 27, before the weight LP's neighbourhood) tier 1 ended at 110 (2 runs).
     pub lp_duals_min_stage_ms: u64,
 }
 
