@@ -241,6 +241,9 @@ const HELD_MORE: f64 = 0.5;
 /// within 1e-4, against 5 of 9 at 0.6).
 const LP_BESIDE: f64 = 0.6;
 
+/// How long an LP beside a model runs before it looks whether the model is done.
+const LP_SLICE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// The LP's primal weights (see `pdhg.rs`), measured nationally: on the count stages
 /// 0.03 solved tier 1's LP in ~1,500 iterations, 0.01 in ~3,300, 0.1 and 0.3 not in
 /// 5,000 (at 527.6 and 527.9), 1 not in 9,000 (527.8); on the weight stage 0.1 came
@@ -1144,7 +1147,8 @@ impl<'p, 'a> Search<'p, 'a> {
     /// same model with the stage's tier held at its bound: another path through the
     /// branching, where either alone was left without a matching in about a third of the
     /// city's runs. With `beside` (the last tier stage, whose LP is the weight stage's,
-    /// which goes on with it) the LP goes on there instead, until `until`. Filled and kept
+    /// which goes on with it) the LP goes on there instead, until `until` or the model is
+    /// done (a run in slices takes up where it stopped, see `pdhg.rs`). Filled and kept
     /// when better; whether a model found one, and the LP where it got to.
     fn held_neighbourhood(&mut self, stage: usize, stages: usize, held: &[i64], until: Instant, beside: bool) -> (bool, crate::pdhg::Pdhg) {
         let mut lp = self.stage_lp(stages, stages, held);
@@ -1159,12 +1163,20 @@ impl<'p, 'a> Search<'p, 'a> {
                 (led || held_too, lp)
             });
         }
+        let model_done = AtomicBool::new(false);
         std::thread::scope(|scope| {
-            let lp = scope.spawn(move || {
-                lp.run(until);
+            let lp = scope.spawn(|| {
+                // In slices, to end with the model: the weight stage takes the LP on, and
+                // the time it would wait here (city, seed 1: ~1.1 s of 3).
+                while !model_done.load(Ordering::Relaxed) && Instant::now() < until {
+                    if lp.run((Instant::now() + LP_SLICE).min(until)).solved {
+                        break;
+                    }
+                }
                 lp
             });
             let found = self.held_neighbourhood_from(&x, &held[..stage], Some(stage), until);
+            model_done.store(true, Ordering::Relaxed);
             (found, lp.join().expect("the LP does not panic"))
         })
     }
