@@ -1647,6 +1647,50 @@ mod tests {
         assert!(short_from_nothing > 0, "no round where the start made a difference");
     }
 
+    /// The held models of a tier stage (see `Search::held_neighbourhood`), from nothing,
+    /// with the tiers up to the stage held at their optima: what they keep is a matching
+    /// within the caps that meets the tiers above and places no more of the stage's tier
+    /// than its optimum, and it reaches that optimum on most rounds; with the LP beside
+    /// (the last tier stage), the LP handed on has run and bounds the optimum's weight.
+    #[test]
+    fn the_held_models_keep_the_tiers_above_and_place_the_stages_optimum() {
+        let mut rng = StdRng::seed_from_u64(17);
+        let (mut runs, mut found, mut optimal, mut solved) = (0, 0, 0, 0);
+        for _ in 0..150 {
+            let round = crate::testing::random_round(&mut rng);
+            with_problem(&round, |p| {
+                let (counts, weight) = unfold(brute(p, &|k| p.folded[k]));
+                let test_edges: Vec<crate::testing::TestEdge> =
+                    p.edges.iter().zip(p.group_of).map(|(&(l, r, w), &g)| (l, r, w, g)).collect();
+                for (stage, beside) in [(1, false), (2, true)] {
+                    let mut s = Search::new(p);
+                    let until = Instant::now() + std::time::Duration::from_millis(200);
+                    let (kept, mut lp) = s.held_neighbourhood(stage, 3, &counts[..=stage], until, beside);
+                    runs += 1;
+                    if beside {
+                        let d = lp.run(Instant::now());
+                        solved += usize::from(d.solved);
+                        assert!(d.bound >= weight as f64 - 1e-6, "the LP's bound {} below the optimum's weight {weight}", d.bound);
+                    }
+                    if !kept {
+                        continue;
+                    }
+                    found += 1;
+                    crate::testing::within_caps(p.n_left, p.n_right, &test_edges, p.caps, &s.best).expect("a matching within the caps");
+                    let count = |t: usize| s.best.iter().filter(|&&e| p.tier[p.edges[e].0] == t).count() as i64;
+                    assert!((0..stage).all(|t| count(t) >= counts[t]), "a tier above under its optimum {counts:?}");
+                    assert!(count(stage) <= counts[stage], "more of tier {stage} than its optimum {counts:?}");
+                    optimal += usize::from(count(stage) == counts[stage]);
+                }
+            });
+        }
+        assert!(
+            found * 10 >= runs * 9 && optimal * 10 >= found * 9,
+            "kept a matching in {found} of {runs}, the stage's optimum in {optimal}"
+        );
+        assert!(solved * 10 >= 150 * 9, "the LP handed on solved in {solved} of 150");
+    }
+
     /// The weight stage's prices, at any multipliers, bound the optimum, and exclude no
     /// edge of a matching that meets the caps and every tier's optimum and is worth more
     /// than the weight they are given (the incumbent's, in `Search::cut`).
