@@ -37,8 +37,8 @@ pub(crate) struct Duals {
     #[cfg_attr(not(test), allow(dead_code))]
     pub bound: f64,
     /// Whether the LP was solved: no infeasibility and no gap left (relative to
-    /// [`SOLVED`]), so no multipliers bound it better; or, on a count (see
-    /// [`Pdhg::settled`]), no multipliers bound it lower than the floor they give.
+    /// [`SOLVED`]), so no multipliers bound it better; or, on a count, settled (see
+    /// [`Pdhg::settled`]): its floor is where the LP's is, as far as a primal point shows.
     pub solved: bool,
 }
 
@@ -227,10 +227,13 @@ impl Pdhg {
 
     /// Whether a count LP's bound has come as low as its floor goes: the primal point
     /// `x`, less what it takes beyond its rows' right-hand sides, is worth at least the
-    /// best bound's floor (within [`SETTLED`]), so the LP's optimum is there too. PDHG's
-    /// tail is slow: the city's tier-1 LPs that were not solved in a stage's part had
-    /// their bound at 103.02 (floor 103) and a point worth 103.0 after ~2,800
-    /// iterations, and were still unsolved (KKT error 0.3) at 3,300.
+    /// best bound's floor (within [`SETTLED`]), so the LP's optimum is there too, as far
+    /// as a point a little outside the rows can show (taking its excess off is an
+    /// estimate: a held tier's shortfall is not mended so). It only steers the search:
+    /// the certificate's bound is still the exact assignment's at the duals. PDHG's tail
+    /// is slow: the city's tier-1 LPs that were not solved in a stage's part had their
+    /// bound at 103.02 (floor 103) and a point worth 103.0 after ~2,800 iterations, and
+    /// were still unsolved (KKT error 0.3) at 3,300.
     fn settled(&self, x: &[f64], acc: &mut [f64]) -> bool {
         if !self.counts {
             return false;
