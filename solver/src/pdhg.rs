@@ -225,6 +225,17 @@ impl Pdhg {
         rows + self.es.iter().map(|e| (e.c - e.kty(y)).max(0.0)).sum::<f64>()
     }
 
+    /// The rows' sums at the primal point `x` (Kx) into `acc`; its worth (c·x).
+    fn rows_at(&self, x: &[f64], acc: &mut [f64]) -> f64 {
+        acc.iter_mut().for_each(|a| *a = 0.0);
+        let mut worth = 0.0;
+        for (e, v) in self.es.iter().zip(x) {
+            e.add_to(acc, *v);
+            worth += e.c * v;
+        }
+        worth
+    }
+
     /// Whether a count LP's bound has come as low as its floor goes: the primal point
     /// `x`, less what it takes beyond its rows' right-hand sides, is worth at least the
     /// best bound's floor (within [`SETTLED`]), so the LP's optimum is there too, as far
@@ -238,12 +249,7 @@ impl Pdhg {
         if !self.counts {
             return false;
         }
-        acc.iter_mut().for_each(|a| *a = 0.0);
-        let mut value = 0.0;
-        for (e, v) in self.es.iter().zip(x) {
-            e.add_to(acc, *v);
-            value += e.c * v;
-        }
+        let value = self.rows_at(x, acc);
         let beyond: f64 = acc.iter().zip(&self.b).map(|(a, b)| (a - b).max(0.0)).sum();
         let floor = (self.best.0 * self.scale + 1e-9).floor();
         (value - beyond) * self.scale >= floor - SETTLED
@@ -252,12 +258,7 @@ impl Pdhg {
     /// The KKT error of (x, y): primal infeasibility and the gap to the box bound; and
     /// that bound.
     fn error(&self, x: &[f64], y: &[f64], acc: &mut [f64]) -> (f64, f64) {
-        acc.iter_mut().for_each(|a| *a = 0.0);
-        let mut primal = 0.0;
-        for (e, v) in self.es.iter().zip(x) {
-            e.add_to(acc, *v);
-            primal += e.c * v;
-        }
+        let primal = self.rows_at(x, acc);
         let infeasible: f64 = acc.iter().zip(&self.b).map(|(a, b)| (a - b).max(0.0).powi(2)).sum();
         let bound = self.bound_at(y);
         ((infeasible + (bound - primal).powi(2)).sqrt(), bound)
