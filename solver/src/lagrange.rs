@@ -1589,8 +1589,12 @@ mod tests {
 
     /// The best total of `value` over the matchings of `p` within its caps.
     fn brute(p: &Problem<'_>, value: &dyn Fn(usize) -> i128) -> i128 {
-        let test_edges: Vec<crate::testing::TestEdge> = p.edges.iter().zip(p.group_of).map(|(&(l, r, w), &g)| (l, r, w, g)).collect();
-        crate::testing::brute(p.n_left, p.n_right, &test_edges, p.caps, value)
+        crate::testing::brute(p.n_left, p.n_right, &test_edges(p), p.caps, value)
+    }
+
+    /// `p`'s edges as the test helpers take them: (left, right, weight, group).
+    fn test_edges(p: &Problem<'_>) -> Vec<crate::testing::TestEdge> {
+        p.edges.iter().zip(p.group_of).map(|(&(l, r, w), &g)| (l, r, w, g)).collect()
     }
 
     /// Every bound the certificate gives holds where the bounds above it are the optima
@@ -1660,8 +1664,7 @@ mod tests {
             let round = crate::testing::random_round(&mut rng);
             with_problem(&round, |p| {
                 let (counts, weight) = unfold(brute(p, &|k| p.folded[k]));
-                let test_edges: Vec<crate::testing::TestEdge> =
-                    p.edges.iter().zip(p.group_of).map(|(&(l, r, w), &g)| (l, r, w, g)).collect();
+                let test_edges = test_edges(p);
                 for (stage, beside) in [(1, false), (2, true)] {
                     let mut s = Search::new(p);
                     let until = Instant::now() + std::time::Duration::from_millis(200);
