@@ -30,6 +30,7 @@ mod augment;
 mod bundle;
 mod gated;
 pub mod generate;
+mod interior;
 mod lagrange;
 mod lp;
 mod marginal;

@@ -171,3 +171,51 @@ pub(crate) fn graph(r: &Round) -> crate::optimize::Graph {
         groups,
     }
 }
+
+/// A round's edges and groups as the LP models take them: (left, right, weight, tier)
+/// and (members, cap).
+pub(crate) fn lp_parts(r: &Round) -> (Vec<crate::lp::LpEdge>, Vec<crate::lp::LpGroup>) {
+    let edges = r.edges.iter().map(|&(l, d, w)| (l, d, w, r.tier[l])).collect();
+    let mut groups: Vec<crate::lp::LpGroup> = r.caps.iter().map(|&cap| (Vec::new(), cap)).collect();
+    for (k, g) in r.group_of.iter().enumerate() {
+        if let Some(g) = g {
+            groups[*g].0.push(k);
+        }
+    }
+    (edges, groups)
+}
+
+/// The LP relaxation's optimum by microlp's simplex (continuous variables): maximise
+/// Σ worth(e) x_e over 0 ≤ x ≤ 1, each node at most once, each group at most its cap,
+/// each tier `t` at least `held[t]`; `None` where infeasible.
+pub(crate) fn lp_value(
+    n_left: usize,
+    n_right: usize,
+    edges: &[crate::lp::LpEdge],
+    groups: &[crate::lp::LpGroup],
+    held: &[i64],
+    worth: &dyn Fn(&crate::lp::LpEdge) -> f64,
+) -> Option<f64> {
+    use microlp::{ComparisonOp, OptimizationDirection, Problem};
+    let mut p = Problem::new(OptimizationDirection::Maximize);
+    let x: Vec<_> = edges.iter().map(|e| p.add_var(worth(e), (0.0, 1.0))).collect();
+    let mut rows: Vec<Vec<(microlp::Variable, f64)>> = vec![Vec::new(); n_left + n_right];
+    for (e, v) in edges.iter().zip(&x) {
+        rows[e.0].push((*v, 1.0));
+        rows[n_left + e.1].push((*v, 1.0));
+    }
+    for row in rows.into_iter().filter(|r| !r.is_empty()) {
+        p.add_constraint(row, ComparisonOp::Le, 1.0);
+    }
+    for (members, cap) in groups.iter().filter(|(m, _)| !m.is_empty()) {
+        p.add_constraint(members.iter().map(|&k| (x[k], 1.0)).collect::<Vec<_>>(), ComparisonOp::Le, *cap as f64);
+    }
+    for (t, &h) in held.iter().enumerate() {
+        let row: Vec<_> = edges.iter().zip(&x).filter(|(e, _)| e.3 == t).map(|(_, v)| (*v, 1.0)).collect();
+        p.add_constraint(row, ComparisonOp::Ge, h as f64);
+    }
+    match p.solve() {
+        Ok(microlp::SolveOutcome::Solution(s)) => Some(s.objective()),
+        _ => None,
+    }
+}
