@@ -27,17 +27,47 @@ pub(crate) fn optimal_face(
     worth: &dyn Fn(&LpEdge) -> f64,
     until: Instant,
 ) -> Option<Vec<f64>> {
+    solve(n_left, n_right, edges, groups, held, worth, None, until).map(|s| s.x)
+}
+
+/// An LP solved: the primal point and the duals of its rows, in the objective's units
+/// (zero for a row left out: a node with one edge, a group within its cap).
+pub(crate) struct Solved {
+    pub x: Vec<f64>,
+    pub left: Vec<f64>,
+    pub right: Vec<f64>,
+    pub group: Vec<f64>,
+    pub held: Vec<f64>,
+    /// Its optimum.
+    pub value: f64,
+}
+
+/// The LP of [`optimal_face`] with its duals. With `short`, a held tier may fall short of
+/// its count at that cost a match (so that an LP over a few edges is never infeasible).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn solve(
+    n_left: usize,
+    n_right: usize,
+    edges: &[LpEdge],
+    groups: &[LpGroup],
+    held: &[i64],
+    worth: &dyn Fn(&LpEdge) -> f64,
+    short: Option<f64>,
+    until: Instant,
+) -> Option<Solved> {
     let n = edges.len();
-    // Rows as Ax ≤ b (every cone nonnegative: b − Ax ≥ 0), in triplets.
+    // Rows as Ax ≤ b (every cone nonnegative: b − Ax ≥ 0), in triplets; the columns past
+    // the edges are the held tiers' shortfalls.
     let (mut rows, mut cols, mut values, mut b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut row = |members: &mut dyn Iterator<Item = usize>, sign: f64, rhs: f64| {
+    let mut row = |members: &mut dyn Iterator<Item = (usize, f64)>, rhs: f64| {
         let r = b.len();
-        for k in members {
+        for (k, v) in members {
             rows.push(r);
             cols.push(k);
-            values.push(sign);
+            values.push(v);
         }
         b.push(rhs);
+        r
     };
     let mut by_left = vec![Vec::new(); n_left];
     let mut by_right = vec![Vec::new(); n_right];
@@ -46,36 +76,72 @@ pub(crate) fn optimal_face(
         by_right[e.1].push(k);
     }
     // As the simplex model's: a node with one edge or a group within its cap cannot bind.
-    for members in by_left.iter().chain(&by_right).filter(|m| m.len() > 1) {
-        row(&mut members.iter().copied(), 1.0, 1.0);
+    let mut node_row = |members: &Vec<usize>| (members.len() > 1).then(|| row(&mut members.iter().map(|&k| (k, 1.0)), 1.0));
+    let left_rows: Vec<Option<usize>> = by_left.iter().map(&mut node_row).collect();
+    let right_rows: Vec<Option<usize>> = by_right.iter().map(&mut node_row).collect();
+    let group_rows: Vec<Option<usize>> = groups
+        .iter()
+        .map(|(members, cap)| (members.len() as i64 > *cap).then(|| row(&mut members.iter().map(|&k| (k, 1.0)), *cap as f64)))
+        .collect();
+    let mut columns = n;
+    let mut held_rows = Vec::with_capacity(held.len());
+    for (t, &h) in held.iter().enumerate() {
+        if h <= 0 {
+            held_rows.push(None);
+            continue;
+        }
+        let shortfall = short.map(|_| {
+            columns += 1;
+            (columns - 1, -1.0)
+        });
+        held_rows.push(Some(row(&mut (0..n).filter(|&k| edges[k].3 == t).map(|k| (k, -1.0)).chain(shortfall), -(h as f64))));
     }
-    for (members, cap) in groups.iter().filter(|(m, cap)| m.len() as i64 > *cap) {
-        row(&mut members.iter().copied(), 1.0, *cap as f64);
-    }
-    for (t, &h) in held.iter().enumerate().filter(|(_, h)| **h > 0) {
-        row(&mut (0..n).filter(|&k| edges[k].3 == t), -1.0, -(h as f64));
-    }
-    for k in 0..n {
-        row(&mut std::iter::once(k), 1.0, 1.0);
-        row(&mut std::iter::once(k), -1.0, 0.0);
+    for k in 0..columns {
+        if k < n {
+            row(&mut std::iter::once((k, 1.0)), 1.0);
+        }
+        row(&mut std::iter::once((k, -1.0)), 0.0);
     }
     let m = b.len();
-    let a = CscMatrix::new_from_triplets(m, n, rows, cols, values);
-    let p = CscMatrix::<f64>::zeros((n, n));
+    if columns == 0 {
+        // Nothing to choose (Clarabel does not take an empty problem).
+        return Some(Solved {
+            x: vec![],
+            left: vec![0.0; n_left],
+            right: vec![0.0; n_right],
+            group: vec![0.0; groups.len()],
+            held: vec![0.0; held.len()],
+            value: 0.0,
+        })
+        .filter(|_| held.iter().all(|h| *h <= 0));
+    }
+    let a = CscMatrix::new_from_triplets(m, columns, rows, cols, values);
+    let p = CscMatrix::<f64>::zeros((columns, columns));
     // Minimised, and scaled to at most one: the tolerances are relative.
     let scale = edges.iter().map(|e| worth(e).abs()).fold(1.0, f64::max);
-    let q: Vec<f64> = edges.iter().map(|e| -worth(e) / scale).collect();
+    let mut q: Vec<f64> = edges.iter().map(|e| -worth(e) / scale).collect();
+    q.resize(columns, short.unwrap_or(0.0) / scale);
     let time_limit = until.saturating_duration_since(Instant::now()).as_secs_f64();
     if time_limit <= 0.0 {
         return None;
     }
     let settings = DefaultSettingsBuilder::default().verbose(false).time_limit(time_limit).build().ok()?;
     let mut solver = DefaultSolver::new(&p, &q, &a, &b, &[NonnegativeConeT(m)], settings).ok()?;
-    solver.solve();
-    match solver.solution.status {
-        SolverStatus::Solved => Some(solver.solution.x.clone()),
-        _ => None,
+    // A fault inside the solver is a model not solved, never a panic of the round's.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| solver.solve())).ok()?;
+    if solver.solution.status != SolverStatus::Solved {
+        return None;
     }
+    let z = &solver.solution.z;
+    let duals = |rows: &[Option<usize>]| rows.iter().map(|r| r.map_or(0.0, |r| z[r] * scale)).collect();
+    Some(Solved {
+        x: solver.solution.x[..n].to_vec(),
+        left: duals(&left_rows),
+        right: duals(&right_rows),
+        group: duals(&group_rows),
+        held: duals(&held_rows),
+        value: -solver.solution.obj_val * scale,
+    })
 }
 
 #[cfg(test)]

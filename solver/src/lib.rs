@@ -28,6 +28,7 @@ pub(crate) mod allocate;
 mod assignment;
 mod augment;
 mod bundle;
+mod colgen;
 mod gated;
 pub mod generate;
 mod interior;

@@ -56,6 +56,12 @@ pub(crate) const FIRST_SIZE: f64 = 2_500.0;
 /// Branch-and-bound nodes per neighbourhood when its LP's vertex is fractional.
 const NODES: u64 = 20;
 
+/// A neighbourhood's model ends this much before the search does: microlp looks at its
+/// deadline every thousand pivots (~130 ms on the city's), and the weight stage's search
+/// on both cores ended 50-230 ms past the stage (a city round at 10 s in 10.08 s) once
+/// column generation left it most of the stage.
+const OVERSHOOT: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// Improves `matching` (feasible) neighbourhood by neighbourhood until `until`; each
 /// group seeds one in turn, from group `start` on, in the order `order` when given (else
 /// by index). Returns the matching and the number of neighbourhoods solved.
@@ -87,7 +93,7 @@ pub(crate) fn improve(
         let seed = order.map_or(k, |o| o[k]);
         let chosen = neighbourhood(s, seed, &groups_of_right, size as usize);
         let began = Instant::now();
-        let (better, edges) = resolve(s, &current, &chosen, Budget { until, nodes: NODES });
+        let (better, edges) = resolve(s, &current, &chosen, Budget { until: until.checked_sub(OVERSHOOT).unwrap_or(until), nodes: NODES });
         // Half-way towards the size that would have given the target (sizes vary from
         // seed to seed).
         size = (size * (TARGET / edges.max(1) as f64).sqrt()).clamp(TARGET / 10.0, 100.0 * FIRST_SIZE);

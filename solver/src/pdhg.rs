@@ -219,6 +219,16 @@ impl Pdhg {
         x
     }
 
+    /// Per edge, its reduced cost at the best duals so far (its objective less what its
+    /// rows' duals price it at, in the objective's units); `None` where it takes no part.
+    pub(crate) fn reduced_costs(&self) -> Vec<Option<f64>> {
+        let mut reduced = vec![None; self.all_edges];
+        for (&e, edge) in self.ids.iter().zip(&self.es) {
+            reduced[e] = Some((edge.c - edge.kty(&self.best.1)) * self.scale);
+        }
+        reduced
+    }
+
     /// The box bound at y (in the scaled objective).
     fn bound_at(&self, y: &[f64]) -> f64 {
         let rows: f64 = self.b.iter().zip(y).map(|(b, y)| b * y).sum();
