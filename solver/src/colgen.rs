@@ -26,6 +26,10 @@ const SHORT: f64 = 50.0;
 /// A reduced cost above this part of the heaviest objective counts as a gain.
 const GAIN: f64 = 1e-5;
 
+/// How far below a whole number a value may fall and still count as it: the interior
+/// point ends within about 1e-3 of the optimum at these sizes.
+const FLOOR: f64 = 0.01;
+
 /// What the master takes in at most per round: at least this many edges, or half of what
 /// it holds.
 const ADD: usize = 1_000;
@@ -71,13 +75,19 @@ pub(crate) fn solve(lp: &StageLp<'_>, start: &[usize], until: Instant) -> Option
                 (reduced > GAIN * heaviest).then_some((reduced, e))
             })
             .collect();
-        if gains.is_empty() || Instant::now() >= until {
+        // Each edge is at most one: the LP is worth at most the master and every gain.
+        let bound = m.value + gains.iter().map(|(g, _)| g).sum::<f64>();
+        // A stage's objective is whole, so only the bound's floor counts: where the gains
+        // cannot lift it past the master's floor, the LP is solved as far as it matters
+        // (nationally the first master was worth the optimum, 2,187,838.5, and three more
+        // rounds took 2.2 s to add 6,700 edges for nothing).
+        let whole = (bound + FLOOR).floor() == (m.value + FLOOR).floor();
+        if gains.is_empty() || whole || Instant::now() >= until {
             let mut x = vec![0.0; n];
             for (i, &e) in master.iter().enumerate() {
                 x[e] = m.x[i];
             }
-            let solved = gains.is_empty();
-            let bound = m.value + gains.iter().map(|(g, _)| g).sum::<f64>();
+            let solved = gains.is_empty() || whole;
             return Some(Solved { duals: Duals { lambda: m.group, mu: m.held, bound, solved }, x });
         }
         gains.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -95,11 +105,11 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     /// On small random rounds, the weight stage's LP with random held counts (some out of
-    /// reach), from random starting edges (none, some, all): where microlp's simplex finds
-    /// the LP feasible, column generation ends solved at its optimum, with a solution
-    /// within every row worth it, and its duals bound it: the box bound at them is the
-    /// optimum. Where the LP is infeasible it does not end solved at a value above what
-    /// the shortfalls cost.
+    /// reach), from random starting edges: where microlp's simplex finds the LP feasible,
+    /// column generation ends solved at its optimum as far as the floor goes (the box
+    /// bound at its duals above the optimum, its solution's worth below it, both with the
+    /// optimum's floor), its solution within every row, its prices nonnegative; on some
+    /// rounds the optimum needed edges the start did not hold.
     #[test]
     fn column_generation_ends_at_the_lps_optimum_from_any_start() {
         let mut rng = StdRng::seed_from_u64(23);
@@ -132,10 +142,13 @@ mod tests {
                 continue;
             };
             assert!(found.duals.solved, "a feasible LP not solved");
+            // Solved as far as a whole objective's floor goes: the box bound at the duals
+            // and the solution's worth on either side of the optimum, with its floor.
             let tolerance = 1e-5 * (1.0 + optimum.abs());
-            assert!((found.duals.bound - optimum).abs() <= tolerance, "bound {} against the optimum {optimum}", found.duals.bound);
-            let value: f64 = found.x.iter().zip(&objective).map(|(x, c)| x * c.unwrap_or(0.0)).sum();
-            assert!((value - optimum).abs() <= tolerance, "its solution is worth {value}, the optimum {optimum}");
+            let floor = |v: f64| (v + FLOOR).floor();
+            let (bound, value) = (found.duals.bound, found.x.iter().zip(&objective).map(|(x, c)| x * c.unwrap_or(0.0)).sum::<f64>());
+            assert!(bound >= optimum - tolerance && floor(bound) == floor(optimum), "bound {bound} against the optimum {optimum}");
+            assert!(value <= optimum + tolerance && floor(value) == floor(optimum), "its solution is worth {value}, the optimum {optimum}");
             assert!(found.x.iter().zip(&objective).all(|(x, c)| c.is_some() || *x == 0.0), "an edge taking no part used");
             let mut left = vec![0.0; r.n_left];
             let mut right = vec![0.0; r.n_right];

@@ -403,7 +403,10 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                         let snapshot = Instant::now() + share.mul_f64(HELD_FROM);
                         let held_until = until.max(snapshot + share.mul_f64(HELD_FOR)).min(started + share.saturating_sub(reserve));
                         let (send, receive) = std::sync::mpsc::channel();
-                        let columns_lp = s.stage_lp_of(stage, stages, &tier_bounds);
+                        // Only from an incumbent at the tier bounds: from one short of them
+                        // the masters took their shortfalls and grew slow (nationally,
+                        // tier 1 two short, a master ran out of the 4.7 s left).
+                        let columns_lp = meets(p, &s.best, &tier_bounds).then(|| s.stage_lp_of(stage, stages, &tier_bounds));
                         let incumbent = s.best.clone();
                         let beside = scope.spawn(move || {
                             lp.run(snapshot);
@@ -411,7 +414,8 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                             let _ = send.send(lp.primal());
                             // Then by column generation from where it got to (see
                             // `colgen.rs`); where that is not done in time, PDHG goes on.
-                            match crate::colgen::solve(&columns_lp, &columns_from(&lp, &incumbent), until) {
+                            match columns_lp.and_then(|columns_lp| crate::colgen::solve(&columns_lp, &columns_from(&lp, &incumbent), until))
+                            {
                                 Some(c) if c.duals.solved => (c.duals, Some(c.x)),
                                 _ => (lp.run(until), None),
                             }
