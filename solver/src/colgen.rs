@@ -1,7 +1,8 @@
 //! A stage's LP by column generation: the LP over a few thousand of its edges (the
 //! master) by the interior point (`interior.rs`), its duals priced over every edge, the
-//! edges that would gain added, until none would. Then the master's optimum is the
-//! LP's, and its duals on the caps and held tiers the Lagrangian dual's optimum.
+//! edges that would gain added, until none would, or what they would gain could not
+//! lift the bound's floor. Then the master's optimum is the LP's (as far as its floor
+//! goes), and its duals on the caps and held tiers the Lagrangian dual's optimum.
 //!
 //! Why: on the city's weight stage PDHG (`pdhg.rs`) left the LP's bound at 406,358 after
 //! 9.6 s and 406,327 after 21 s (the LP: 406,320.5), while at the LP's optimal duals
@@ -36,7 +37,7 @@ const ADD: usize = 1_000;
 
 /// The LP solved by column generation.
 pub(crate) struct Solved {
-    /// The duals, `solved` when no edge would gain.
+    /// The duals, `solved` when no edge would gain (or lift the bound's floor).
     pub duals: Duals,
     /// The master's solution, per edge of the stage LP (0 outside the master).
     pub x: Vec<f64>,
@@ -168,8 +169,7 @@ mod tests {
             assert!(left.iter().chain(&right).all(|s| *s <= 1.0 + 1e-6), "a node over one");
             assert!(load.iter().zip(&r.caps).all(|(l, c)| *l <= *c as f64 + 1e-6), "a cap broken");
             assert!(tiers.iter().zip(&held).all(|(t, h)| *t >= *h as f64 - 1e-6), "a held tier short");
-            // Any duals bound the LP with each edge's gain over them (its box): at the
-            // duals found the gains add nothing.
+            // The caps' and held tiers' prices, as the steps take them: never negative.
             assert!(found.duals.lambda.iter().chain(&found.duals.mu).all(|d| *d >= -1e-9), "a negative price");
             solved += 1;
             grew += usize::from(found.x.iter().enumerate().any(|(k, x)| *x > 1e-6 && !start.contains(&k)));

@@ -1,6 +1,7 @@
 //! A matching model's LP relaxation by an interior-point method (Clarabel, pure Rust): a
 //! point inside the LP's optimal face, which the crossover in `lp.rs` turns into a
-//! vertex.
+//! vertex, and the duals of its rows, which column generation (`colgen.rs`) prices the
+//! edges outside its master with.
 //!
 //! Why: the held models (`relaxation.rs`) are microlp's root LP, which is integral there,
 //! and its simplex took 7,800 pivots and ~1 s on the city's 3,400-edge neighbourhoods
