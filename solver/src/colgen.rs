@@ -151,24 +151,7 @@ mod tests {
             assert!(bound >= optimum - tolerance && floor(bound) == floor(optimum), "bound {bound} against the optimum {optimum}");
             assert!(value <= optimum + tolerance && floor(value) == floor(optimum), "its solution is worth {value}, the optimum {optimum}");
             assert!(found.x.iter().zip(&objective).all(|(x, c)| c.is_some() || *x == 0.0), "an edge taking no part used");
-            let mut left = vec![0.0; r.n_left];
-            let mut right = vec![0.0; r.n_right];
-            let mut load = vec![0.0; r.caps.len()];
-            let mut tiers = vec![0.0; held.len()];
-            for (k, x) in found.x.iter().enumerate() {
-                let (l, d, _) = r.edges[k];
-                left[l] += x;
-                right[d] += x;
-                if let Some(g) = r.group_of[k] {
-                    load[g] += x;
-                }
-                if let Some(t) = tiers.get_mut(r.tier[l]) {
-                    *t += x;
-                }
-            }
-            assert!(left.iter().chain(&right).all(|s| *s <= 1.0 + 1e-6), "a node over one");
-            assert!(load.iter().zip(&r.caps).all(|(l, c)| *l <= *c as f64 + 1e-6), "a cap broken");
-            assert!(tiers.iter().zip(&held).all(|(t, h)| *t >= *h as f64 - 1e-6), "a held tier short");
+            crate::testing::assert_within_rows(&r, &found.x, &held, 1e-6);
             // The caps' and held tiers' prices, as the steps take them: never negative.
             assert!(found.duals.lambda.iter().chain(&found.duals.mu).all(|d| *d >= -1e-9), "a negative price");
             solved += 1;

@@ -15,22 +15,6 @@ use clarabel::algebra::CscMatrix;
 use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus};
 use std::time::Instant;
 
-/// The LP relaxation's solution, per edge, of: maximise Σ worth(e) x_e over 0 ≤ x ≤ 1 with
-/// each left and right node at most once, each group at most its cap and at least
-/// `held[t]` edges of each tier `t`; by `until`. `None` when it is not solved in time,
-/// infeasible, or numerically lost.
-pub(crate) fn optimal_face(
-    n_left: usize,
-    n_right: usize,
-    edges: &[LpEdge],
-    groups: &[LpGroup],
-    held: &[i64],
-    worth: &dyn Fn(&LpEdge) -> f64,
-    until: Instant,
-) -> Option<Vec<f64>> {
-    solve(n_left, n_right, edges, groups, held, worth, None, until).map(|s| s.x)
-}
-
 /// An LP solved: the primal point and the duals of its rows, in the objective's units
 /// (zero for a row left out: a node with one edge, a group within its cap).
 pub(crate) struct Solved {
@@ -43,8 +27,11 @@ pub(crate) struct Solved {
     pub value: f64,
 }
 
-/// The LP of [`optimal_face`] with its duals. With `short`, a held tier may fall short of
-/// its count at that cost a match (so that an LP over a few edges is never infeasible).
+/// The LP relaxation of: maximise Σ worth(e) x_e over 0 ≤ x ≤ 1 with each left and right
+/// node at most once, each group at most its cap and at least `held[t]` edges of each
+/// tier `t`, solved with its duals by `until`. With `short`, a held tier may fall short
+/// of its count at that cost a match (so that an LP over a few edges is never
+/// infeasible). `None` when it is not solved in time, infeasible, or numerically lost.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn solve(
     n_left: usize,
@@ -169,32 +156,14 @@ mod tests {
             let lead = rng.random_bool(0.5).then(|| rng.random_range(0..3));
             let worth = |e: &LpEdge| f64::from(u8::from(Some(e.3) == lead)) * 100.0 + e.2 as f64;
             let until = Instant::now() + std::time::Duration::from_secs(10);
-            let face = optimal_face(r.n_left, r.n_right, &edges, &groups, &held, &worth, until);
+            let face = solve(r.n_left, r.n_right, &edges, &groups, &held, &worth, None, until).map(|s| s.x);
             let Some(optimum) = lp_value(r.n_left, r.n_right, &edges, &groups, &held, &worth) else {
                 assert!(face.is_none(), "an infeasible LP solved: {face:?}");
                 infeasible += 1;
                 continue;
             };
             let x = face.expect("a feasible LP is solved");
-            let tolerance = 1e-6;
-            assert!(x.iter().all(|v| (-tolerance..=1.0 + tolerance).contains(v)), "out of bounds: {x:?}");
-            let mut left = vec![0.0; r.n_left];
-            let mut right = vec![0.0; r.n_right];
-            let mut tiers = vec![0.0; held.len()];
-            for (e, v) in edges.iter().zip(&x) {
-                left[e.0] += v;
-                right[e.1] += v;
-                if let Some(t) = tiers.get_mut(e.3) {
-                    *t += v;
-                }
-            }
-            assert!(left.iter().chain(&right).all(|s| *s <= 1.0 + tolerance), "a node over one: {x:?}");
-            for (members, cap) in &groups {
-                assert!(members.iter().map(|&k| x[k]).sum::<f64>() <= *cap as f64 + tolerance, "a cap broken: {x:?}");
-            }
-            for (count, h) in tiers.iter().zip(&held) {
-                assert!(*count >= *h as f64 - tolerance, "a held tier short: {x:?}");
-            }
+            crate::testing::assert_within_rows(&r, &x, &held, 1e-6);
             let value: f64 = edges.iter().zip(&x).map(|(e, v)| worth(e) * v).sum();
             assert!((value - optimum).abs() <= 1e-6 * (1.0 + optimum.abs()), "worth {value}, the simplex's optimum {optimum}");
             solved += 1;

@@ -276,7 +276,8 @@ fn solve_model(problem: &microlp::Problem, x: &[microlp::Variable], budget: Budg
 /// model's does not (see `relaxation.rs`). `Declined` where no such matching exists.
 ///
 /// From [`INTERIOR_FROM`] edges on, through the LP's optimal face first (see
-/// [`through_interior`]); where that finds nothing, by the simplex model on all edges.
+/// [`Held::through_interior`]); where that finds nothing, by the simplex model on all
+/// edges.
 pub(crate) fn held_optimum(
     n_left: usize,
     n_right: usize,
@@ -286,12 +287,13 @@ pub(crate) fn held_optimum(
     lead: Option<usize>,
     budget: Budget,
 ) -> Folded {
+    let model = Held { n_left, n_right, edges, groups, held, lead };
     if edges.len() >= INTERIOR_FROM {
-        if let Some(found) = through_interior(n_left, n_right, edges, groups, held, lead, budget) {
+        if let Some(found) = model.through_interior(budget) {
             return found;
         }
     }
-    held_by_simplex(n_left, n_right, edges, groups, held, lead, budget)
+    model.by_simplex(budget)
 }
 
 /// From this many edges on a held model goes through its LP's optimal face: on the city's
@@ -302,125 +304,118 @@ pub(crate) const INTERIOR_FROM: usize = 1_000;
 /// as far as it shows, one it takes at most `SURE` of in none.
 const SURE: f64 = 0.01;
 
-/// The held model (as [`held_optimum`]) through its LP's optimal face: the interior
-/// point (`interior.rs`) ends inside it, where an edge at one is in every optimal LP
-/// solution and an edge at zero in none. Where the LP is integral (microlp's root vertex
-/// was whole on each of the city's neighbourhoods traced) its integral optimum is among
-/// those: the edges at one are fixed, those at zero dropped, and what is left between,
-/// with the nodes, caps and held counts the fixed edges leave, goes to the simplex model
-/// (on the city's neighbourhoods 190-750 edges, 1-30 ms). Where that holds no matching
-/// (the LP was not integral, and the fixing took what no matching at the held counts
-/// can), nothing is fixed and the simplex model takes every edge the LP uses. An optimum
-/// when the result is worth what the LP is (within half a unit: the objective is an
-/// integer); `None` when the interior point was not solved in time or neither holds a
-/// matching: the simplex model on all edges decides.
-fn through_interior(
+/// A held model (see [`held_optimum`]).
+#[derive(Clone, Copy)]
+struct Held<'m> {
     n_left: usize,
     n_right: usize,
-    edges: &[LpEdge],
-    groups: &[LpGroup],
-    held: &[i64],
+    edges: &'m [LpEdge],
+    groups: &'m [LpGroup],
+    held: &'m [i64],
     lead: Option<usize>,
-    budget: Budget,
-) -> Option<Folded> {
-    let factor = lead.map_or(0, |_| spread(n_left, n_right, edges));
-    let worth = |e: &LpEdge| (i128::from(Some(e.3) == lead) * factor + i128::from(e.2)) as f64;
-    let x = crate::interior::optimal_face(n_left, n_right, edges, groups, held, &worth, budget.until)?;
-    let lp_value: f64 = edges.iter().zip(&x).map(|(e, v)| worth(e) * v).sum();
-    let (sure, used) = settled(&x);
-    for fixed in [&sure[..], &[]] {
-        let Some((chosen, proven)) = on_face(n_left, n_right, edges, groups, held, lead, fixed, &used, budget) else { continue };
-        let value: f64 = chosen.iter().map(|&k| worth(&edges[k])).sum();
-        return Some(if proven && value >= lp_value - 0.5 { Folded::Optimum(chosen) } else { Folded::Unproven(Some(chosen)) });
+}
+
+impl Held<'_> {
+    /// What an edge is worth: one more match of the lead tier outweighs every difference
+    /// of weight.
+    fn worth(&self) -> impl Fn(&LpEdge) -> f64 {
+        let factor = self.lead.map_or(0, |_| spread(self.n_left, self.n_right, self.edges));
+        let lead = self.lead;
+        move |e: &LpEdge| (i128::from(Some(e.3) == lead) * factor + i128::from(e.2)) as f64
     }
-    None
+
+    /// Through the LP's optimal face: the interior point (`interior.rs`) ends inside it,
+    /// where an edge at one is in every optimal LP solution and an edge at zero in none.
+    /// Where the LP is integral (microlp's root vertex was whole on each of the city's
+    /// neighbourhoods traced) its integral optimum is among those: the edges at one are
+    /// fixed, those at zero dropped, and what is left between, with the nodes, caps and
+    /// held counts the fixed edges leave, goes to the simplex model (on the city's
+    /// neighbourhoods 190-750 edges, 1-30 ms). Where that holds no matching (the LP was
+    /// not integral, and the fixing took what no matching at the held counts can),
+    /// nothing is fixed and the simplex model takes every edge the LP uses. An optimum
+    /// when the result is worth what the LP is (within half a unit: the objective is an
+    /// integer); `None` when the interior point was not solved in time or neither holds a
+    /// matching: the simplex model on all edges decides.
+    fn through_interior(&self, budget: Budget) -> Option<Folded> {
+        let worth = self.worth();
+        let x = crate::interior::solve(self.n_left, self.n_right, self.edges, self.groups, self.held, &worth, None, budget.until)?.x;
+        let lp_value: f64 = self.edges.iter().zip(&x).map(|(e, v)| worth(e) * v).sum();
+        let (sure, used) = settled(&x);
+        for fixed in [&sure[..], &[]] {
+            let Some((chosen, proven)) = self.on_face(fixed, &used, budget) else { continue };
+            let value: f64 = chosen.iter().map(|&k| worth(&self.edges[k])).sum();
+            return Some(if proven && value >= lp_value - 0.5 { Folded::Optimum(chosen) } else { Folded::Unproven(Some(chosen)) });
+        }
+        None
+    }
+
+    /// With the edges `fixed` taken and the others of `used` free (see
+    /// [`Held::through_interior`]): the matching (edge indices) and whether the simplex
+    /// model proved it best given the fixing; `None` when the fixed edges break a node, a
+    /// cap, or leave no matching at the held counts.
+    fn on_face(&self, fixed: &[usize], used: &[bool], budget: Budget) -> Option<(Vec<usize>, bool)> {
+        let edges = self.edges;
+        let (mut left_used, mut right_used) = (vec![false; self.n_left], vec![false; self.n_right]);
+        let mut taken = vec![false; edges.len()];
+        let mut still_held = self.held.to_vec();
+        for &k in fixed {
+            let (l, r, _, t) = edges[k];
+            if left_used[l] || right_used[r] {
+                return None;
+            }
+            (left_used[l], right_used[r], taken[k]) = (true, true, true);
+            if let Some(h) = still_held.get_mut(t) {
+                *h -= 1;
+            }
+        }
+        let rest: Vec<usize> =
+            (0..edges.len()).filter(|&k| used[k] && !taken[k] && !left_used[edges[k].0] && !right_used[edges[k].1]).collect();
+        let mut index = vec![None; edges.len()];
+        for (i, &k) in rest.iter().enumerate() {
+            index[k] = Some(i);
+        }
+        let mut sub_groups = Vec::with_capacity(self.groups.len());
+        for (members, cap) in self.groups {
+            let room = cap - members.iter().filter(|&&k| taken[k]).count() as i64;
+            if room < 0 {
+                return None;
+            }
+            sub_groups.push((members.iter().filter_map(|&k| index[k]).collect(), room));
+        }
+        let sub_edges: Vec<LpEdge> = rest.iter().map(|&k| edges[k]).collect();
+        let still_held: Vec<i64> = still_held.iter().map(|h| (*h).max(0)).collect();
+        let sub = Held { edges: &sub_edges, groups: &sub_groups, held: &still_held, ..*self };
+        let (chosen, proven) = match sub.by_simplex(budget) {
+            Folded::Optimum(chosen) => (chosen, true),
+            Folded::Unproven(Some(chosen)) => (chosen, false),
+            Folded::Unproven(None) | Folded::Declined => return None,
+        };
+        let mut all: Vec<usize> = fixed.iter().copied().chain(chosen.into_iter().map(|i| rest[i])).collect();
+        all.sort_unstable();
+        Some((all, proven))
+    }
+
+    /// By microlp's simplex and branch and bound.
+    fn by_simplex(&self, budget: Budget) -> Folded {
+        let worth = self.worth();
+        let total: f64 = self.edges.iter().map(|e| worth(e).abs()).sum();
+        if total > FOLDED_MAX {
+            return Folded::Declined;
+        }
+        let (mut problem, x) = matching_model(self.n_left, self.n_right, self.edges, self.groups, worth);
+        for (t, &h) in self.held.iter().enumerate().filter(|(_, h)| **h > 0) {
+            let row: Vec<_> = self.edges.iter().zip(&x).filter(|(e, _)| e.3 == t).map(|(_, v)| (*v, 1.0)).collect();
+            problem.add_constraint(row, microlp::ComparisonOp::Ge, h as f64);
+        }
+        // As the folded model's: a quarter of one unit of weight.
+        solve_model(&problem, &x, budget, 0.25 / total.max(1.0))
+    }
 }
 
 /// What an interior point `x` inside the optimal face settles: the edges at one (in every
 /// optimal solution) and, per edge, whether it is above zero (in some).
 fn settled(x: &[f64]) -> (Vec<usize>, Vec<bool>) {
     ((0..x.len()).filter(|&k| x[k] >= 1.0 - SURE).collect(), x.iter().map(|v| *v > SURE).collect())
-}
-
-/// The held model with the edges `fixed` taken and the others of `used` free (see
-/// [`through_interior`]): the matching (edge indices) and whether the simplex model
-/// proved it best given the fixing; `None` when the fixed edges break a node, a cap, or
-/// leave no matching at the held counts.
-#[allow(clippy::too_many_arguments)]
-fn on_face(
-    n_left: usize,
-    n_right: usize,
-    edges: &[LpEdge],
-    groups: &[LpGroup],
-    held: &[i64],
-    lead: Option<usize>,
-    fixed: &[usize],
-    used: &[bool],
-    budget: Budget,
-) -> Option<(Vec<usize>, bool)> {
-    let (mut left_used, mut right_used) = (vec![false; n_left], vec![false; n_right]);
-    let mut taken = vec![false; edges.len()];
-    let mut still_held = held.to_vec();
-    for &k in fixed {
-        let (l, r, _, t) = edges[k];
-        if left_used[l] || right_used[r] {
-            return None;
-        }
-        (left_used[l], right_used[r], taken[k]) = (true, true, true);
-        if let Some(h) = still_held.get_mut(t) {
-            *h -= 1;
-        }
-    }
-    let rest: Vec<usize> =
-        (0..edges.len()).filter(|&k| used[k] && !taken[k] && !left_used[edges[k].0] && !right_used[edges[k].1]).collect();
-    let mut index = vec![None; edges.len()];
-    for (i, &k) in rest.iter().enumerate() {
-        index[k] = Some(i);
-    }
-    let mut sub_groups = Vec::with_capacity(groups.len());
-    for (members, cap) in groups {
-        let room = cap - members.iter().filter(|&&k| taken[k]).count() as i64;
-        if room < 0 {
-            return None;
-        }
-        sub_groups.push((members.iter().filter_map(|&k| index[k]).collect(), room));
-    }
-    let sub_edges: Vec<LpEdge> = rest.iter().map(|&k| edges[k]).collect();
-    let still_held: Vec<i64> = still_held.iter().map(|h| (*h).max(0)).collect();
-    let (chosen, proven) = match held_by_simplex(n_left, n_right, &sub_edges, &sub_groups, &still_held, lead, budget) {
-        Folded::Optimum(chosen) => (chosen, true),
-        Folded::Unproven(Some(chosen)) => (chosen, false),
-        Folded::Unproven(None) | Folded::Declined => return None,
-    };
-    let mut all: Vec<usize> = fixed.iter().copied().chain(chosen.into_iter().map(|i| rest[i])).collect();
-    all.sort_unstable();
-    Some((all, proven))
-}
-
-/// The held model (as [`held_optimum`]) by microlp's simplex and branch and bound.
-fn held_by_simplex(
-    n_left: usize,
-    n_right: usize,
-    edges: &[LpEdge],
-    groups: &[LpGroup],
-    held: &[i64],
-    lead: Option<usize>,
-    budget: Budget,
-) -> Folded {
-    // One more match of the lead tier outweighs every difference of weight.
-    let factor = lead.map_or(0, |_| spread(n_left, n_right, edges));
-    let worth = |e: &LpEdge| (i128::from(Some(e.3) == lead) * factor + i128::from(e.2)) as f64;
-    let total: f64 = edges.iter().map(|e| worth(e).abs()).sum();
-    if total > FOLDED_MAX {
-        return Folded::Declined;
-    }
-    let (mut problem, x) = matching_model(n_left, n_right, edges, groups, worth);
-    for (t, &h) in held.iter().enumerate().filter(|(_, h)| **h > 0) {
-        let row: Vec<_> = edges.iter().zip(&x).filter(|(e, _)| e.3 == t).map(|(_, v)| (*v, 1.0)).collect();
-        problem.add_constraint(row, microlp::ComparisonOp::Ge, h as f64);
-    }
-    // As the folded model's: a quarter of one unit of weight.
-    solve_model(&problem, &x, budget, 0.25 / total.max(1.0))
 }
 
 /// HiGHS' default relative gap for a MIP, set explicitly so the bound it proves is known.
@@ -607,21 +602,21 @@ mod tests {
                 let (_, best) = brute_matching(r.n_left, r.n_right, &test_edges, &r.caps, &value);
                 let counts: Vec<i64> = (0..h).map(|t| count(&best, t)).collect();
                 for (held, lead) in [(&counts[..], None), (&counts[..h - 1], Some(h - 1))] {
-                    let factor = lead.map_or(0, |_| spread(r.n_left, r.n_right, &edges));
-                    let worth = |e: &LpEdge| (i128::from(Some(e.3) == lead) * factor + i128::from(e.2)) as f64;
+                    let model = Held { n_left: r.n_left, n_right: r.n_right, edges: &edges, groups: &groups, held, lead };
+                    let worth = model.worth();
                     let measure = |m: &[usize]| m.iter().map(|&k| worth(&edges[k])).sum::<f64>();
                     let optimum = measure(&best);
                     let lp = lp_value(r.n_left, r.n_right, &edges, &groups, held, &worth).expect("the optimum is feasible");
-                    let found = through_interior(r.n_left, r.n_right, &edges, &groups, held, lead, unlimited());
+                    let found = model.through_interior(unlimited());
                     let whole = lp <= optimum + 1e-6 * (1.0 + optimum.abs());
                     integral += usize::from(whole);
                     fractional += usize::from(!whole);
                     if whole {
                         // The first try alone, with the edges at one fixed, holds it.
                         let until = unlimited().until;
-                        let x = crate::interior::optimal_face(r.n_left, r.n_right, &edges, &groups, held, &worth, until).expect("solved");
+                        let x = crate::interior::solve(r.n_left, r.n_right, &edges, &groups, held, &worth, None, until).expect("solved").x;
                         let (sure, used) = settled(&x);
-                        let fixed = on_face(r.n_left, r.n_right, &edges, &groups, held, lead, &sure, &used, unlimited());
+                        let fixed = model.on_face(&sure, &used, unlimited());
                         let (m, proven) = fixed.expect("the fixing keeps the integral optimum");
                         assert!(proven && measure(&m) == optimum, "h {h}, lead {lead:?}: fixed {sure:?}, found {m:?}");
                         fixed_edges += sure.len();
@@ -644,7 +639,8 @@ mod tests {
                 }
                 let mut beyond = counts.clone();
                 beyond[0] += 1;
-                assert!(through_interior(r.n_left, r.n_right, &edges, &groups, &beyond, None, unlimited()).is_none(), "beyond reach");
+                let model = Held { n_left: r.n_left, n_right: r.n_right, edges: &edges, groups: &groups, held: &beyond, lead: None };
+                assert!(model.through_interior(unlimited()).is_none(), "beyond reach");
             }
         }
         assert!(integral > 1000 && fractional > 0 && fixed_edges > 1000, "{integral} integral, {fractional} not, {fixed_edges} fixed");

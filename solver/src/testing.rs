@@ -219,3 +219,25 @@ pub(crate) fn lp_value(
         _ => None,
     }
 }
+
+/// Panics unless the LP point `x` (per edge of `r`) keeps, within `tolerance`, its box,
+/// each node at most one, each cap, and each held tier `t` at least `held[t]`.
+pub(crate) fn assert_within_rows(r: &Round, x: &[f64], held: &[i64], tolerance: f64) {
+    assert!(x.iter().all(|v| (-tolerance..=1.0 + tolerance).contains(v)), "out of its box: {x:?}");
+    let (mut left, mut right) = (vec![0.0; r.n_left], vec![0.0; r.n_right]);
+    let (mut load, mut tiers) = (vec![0.0; r.caps.len()], vec![0.0; held.len()]);
+    for (k, v) in x.iter().enumerate() {
+        let (l, d, _) = r.edges[k];
+        left[l] += v;
+        right[d] += v;
+        if let Some(g) = r.group_of[k] {
+            load[g] += v;
+        }
+        if let Some(t) = tiers.get_mut(r.tier[l]) {
+            *t += v;
+        }
+    }
+    assert!(left.iter().chain(&right).all(|s| *s <= 1.0 + tolerance), "a node over one: {x:?}");
+    assert!(load.iter().zip(&r.caps).all(|(l, c)| *l <= *c as f64 + tolerance), "a cap broken: {x:?}");
+    assert!(tiers.iter().zip(held).all(|(t, h)| *t >= *h as f64 - tolerance), "a held tier short: {x:?}");
+}
