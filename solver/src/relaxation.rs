@@ -48,10 +48,11 @@ pub(crate) fn improve(s: &Shape<'_>, incumbent: &[usize], x: &[f64], stage: usiz
 /// The heaviest matching with at least `held[t]` matches of each tier `t` and, with
 /// `lead`, the most matches of that tier first (the other tiers free), within the edges
 /// `usable` that a weight LP's solution `x` takes more than [`CUT`] of, and the
-/// incumbent's; by `until`. The LP is the weight's with the tiers so far held at their
-/// bounds ([`crate::pdhg`]). The counts held are rows of the model, not factors of its
-/// objective (the city's fold passes 2^40). `None` as [`improve`], and when the
-/// neighbourhood holds no matching with those counts.
+/// incumbent's; by `until`. Where those are more than [`MAX_EDGES`], the cut rises until
+/// no more than `MAX_EDGES` less the incumbent's are above it. The LP is the weight's with
+/// the tiers so far held at their bounds ([`crate::pdhg`]). The counts held are rows of
+/// the model, not factors of its objective (the city's fold passes 2^40). `None` when no
+/// edge is inside and when the neighbourhood holds no matching with those counts.
 ///
 /// Why: on the city round the count stages' own neighbourhood ([`improve`], ~4,200
 /// edges, tier 0 spread thin) placed tier 1's last ones in about half the runs, and the
@@ -60,6 +61,11 @@ pub(crate) fn improve(s: &Shape<'_>, incumbent: &[usize], x: &[f64], stage: usiz
 /// neighbourhoods cannot move without breaking the counts. A weight LP's solution is
 /// far less spread: after 0.6-1 s of PDHG its neighbourhood held 2,600-3,700 edges and
 /// matchings at the tier bounds with weights 406,295-406,357, found in 0.2-2.1 s.
+/// Nationally the support is 12,000-18,000 edges after a few seconds of PDHG (more than
+/// the model solves in a stage), and no neighbourhood was tried until the cut rose: at
+/// ~0.29, ~7,500 edges with the incumbent's, solved in 0.1-0.2 s; from there the weight
+/// stage's column generation proved the national round optimal at 30 s (see
+/// `lagrange.rs`).
 pub(crate) fn improve_held(
     s: &Shape<'_>,
     incumbent: &[usize],
@@ -69,7 +75,8 @@ pub(crate) fn improve_held(
     usable: &[bool],
     until: Instant,
 ) -> Option<Vec<usize>> {
-    let mut inside: Vec<bool> = (0..s.edges.len()).map(|e| usable[e] && x[e] > CUT).collect();
+    let cut = cut_within(x, usable, MAX_EDGES.saturating_sub(incumbent.len()));
+    let mut inside: Vec<bool> = (0..s.edges.len()).map(|e| usable[e] && x[e] > cut).collect();
     for &e in incumbent {
         inside[e] = true;
     }
@@ -78,11 +85,15 @@ pub(crate) fn improve_held(
     n.matching(held_optimum(s.n_left, s.n_right, &edges, &n.groups, held, lead, Budget { until, nodes: u64::MAX }))
 }
 
-/// Whether the edges `usable` that `x` takes more than [`CUT`] of are too many for a
-/// neighbourhood ([`MAX_EDGES`]): a stage's LP solution tells before a weight LP is run
-/// for [`improve_held`] (nationally ~29,000).
-pub(crate) fn too_large(x: &[f64], usable: &[bool]) -> bool {
-    x.iter().zip(usable).filter(|(x, u)| **u && **x > CUT).count() > MAX_EDGES
+/// The least cut at or above [`CUT`] that leaves at most `most` of the edges `usable`
+/// above it.
+fn cut_within(x: &[f64], usable: &[bool], most: usize) -> f64 {
+    let mut above: Vec<f64> = x.iter().zip(usable).filter(|(x, u)| **u && **x > CUT).map(|(x, _)| *x).collect();
+    if above.len() <= most {
+        return CUT;
+    }
+    above.sort_unstable_by(|a, b| b.total_cmp(a));
+    above[most]
 }
 
 /// A set of edges as a model of their own: their ids and the groups over them.
@@ -158,6 +169,34 @@ mod tests {
                 members: &self.members,
             }
         }
+    }
+
+    /// The cut a neighbourhood too large for the model rises to (see [`improve_held`]):
+    /// never below [`CUT`], at most `most` usable edges above it, and the least such cut
+    /// — any lower one leaves more than `most` above it (ties counted: values from a
+    /// few levels, so many edges share one).
+    #[test]
+    fn the_cut_rises_only_until_the_neighbourhood_fits() {
+        use rand::Rng;
+        let mut rng = StdRng::seed_from_u64(13);
+        let (mut rose, mut stayed) = (0, 0);
+        for _ in 0..2_000 {
+            let n = rng.random_range(0..60);
+            let x: Vec<f64> = (0..n).map(|_| f64::from(rng.random_range(0..12u8)) / 10.0).collect();
+            let usable: Vec<bool> = (0..n).map(|_| rng.random_bool(0.8)).collect();
+            let most = rng.random_range(0..40);
+            let above = |c: f64| x.iter().zip(&usable).filter(|(x, u)| **u && **x > c).count();
+            let cut = cut_within(&x, &usable, most);
+            assert!(cut >= CUT && above(cut) <= most, "{cut} leaves {} above, most {most}", above(cut));
+            if cut > CUT {
+                let at_or_above = x.iter().zip(&usable).filter(|(x, u)| **u && **x >= cut).count();
+                assert!(at_or_above > most, "a lower cut than {cut} fits {most}");
+                rose += 1;
+            } else {
+                stayed += 1;
+            }
+        }
+        assert!(rose > 100 && stayed > 100, "both cases: rose {rose}, stayed {stayed}");
     }
 
     /// On small random rounds, per tier stage: with the indicator of a matching that is
