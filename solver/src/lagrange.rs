@@ -114,6 +114,26 @@ impl WeightPrices {
     }
 }
 
+/// The weight stage's Lagrangian bound at multipliers per group and per held tier (as an
+/// LP's duals propose them, see `colgen::BoundAt`), over the edges `lp` takes: one exact
+/// assignment, at the multipliers in units of `1/WEIGHT_SCALE` (negative ones as zero), as
+/// the stage's own steps take them.
+fn weight_bound_at(p: &Problem<'_>, lp: &crate::pdhg::StageLp<'_>, lambda: &[f64], mu: &[f64]) -> f64 {
+    let units = |v: &[f64]| v.iter().map(|x| (x.max(0.0) * WEIGHT_SCALE as f64).round() as i128).collect::<Vec<_>>();
+    let (lam, mu) = (units(lambda), units(mu));
+    let (mut weight, mut allowed) = (vec![0i128; p.edges.len()], vec![false; p.edges.len()]);
+    for e in (0..p.edges.len()).filter(|&e| lp.objective[e].is_some()) {
+        let (l, _, w) = p.edges[e];
+        weight[e] = WEIGHT_SCALE * i128::from(w) + mu.get(p.tier[l]).copied().unwrap_or(0) - p.group_of[e].map_or(0, |g| lam[g]);
+        allowed[e] = weight[e] > 0;
+    }
+    let graph = Sparse { n_right: p.n_right, adj: p.adj };
+    let m = Warm::preferring_free(&graph).solve(&graph, &weight, &allowed);
+    let l = m.value + lam.iter().zip(p.caps).map(|(l, c)| l * i128::from(*c)).sum::<i128>()
+        - mu.iter().zip(lp.held).map(|(m, b)| m * i128::from(*b)).sum::<i128>();
+    l as f64 / WEIGHT_SCALE as f64
+}
+
 /// Whether `matching` holds at least `bounds[t]` clients of each tier `t` up to the
 /// bounds' length.
 fn meets(p: &Problem<'_>, matching: &[usize], bounds: &[i64]) -> bool {
@@ -218,7 +238,8 @@ const PDHG_FIRST: f64 = 0.1;
 /// How long, in parts of the weight stage, its LP runs beside the search before its
 /// solution so far induces the neighbourhood at the tier bounds (see
 /// [`Search::held_neighbourhood`]), and the most that neighbourhood then takes (until
-/// [`LP_BESIDE`] at least). On the city round at 10 s a quarter is ~0.7 s of PDHG, and
+/// [`LP_BESIDE`] at least): where the incumbent is short of the tier bounds at the
+/// stage's start (at them, the column generation starts at once: see `certify`). On the city round at 10 s a quarter is ~0.7 s of PDHG, and
 /// with the first part ~1 s (after 0.3 s the neighbourhood held no matching at the
 /// bounds, after 0.6-1 s it did, found in 0.5-1.5 s).
 const HELD_FROM: f64 = 0.25;
@@ -396,15 +417,22 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                 match lp.take().filter(|_| stage == stages) {
                     // The weight stage's second core is free (see `Search::helper`): its LP
                     // goes on there while the search runs here, and the steps start from
-                    // where it got to; the search goes on after them (below). After
-                    // `HELD_FROM` the LP's solution so far induces the neighbourhood at the
-                    // tier bounds (see `Search::held_neighbourhood`), searched here first.
-                    // From there column generation solves the LP (city: 0.5 s to 406,320.5,
-                    // where PDHG had 406,358 after 9.6 s; national: 2.8 s to 2,187,838.5,
-                    // the optimum proven at 53 s), and the steps take its bound in one.
+                    // where it got to; the search goes on after them (below). Column
+                    // generation solves the LP (city: 0.5 s to 406,320.5, where PDHG had
+                    // 406,358 after 9.6 s; national: 2.2-4.3 s to 2,187,838.5), the steps
+                    // take its bound in one, and its solution induces the neighbourhood at
+                    // the tier bounds (see `Search::held_neighbourhood`), where the optimum
+                    // was found in 20-120 ms. It starts at once from an incumbent at the
+                    // tier bounds: nationally at 20 s, proven optimal in 16.3-18.4 s in 4
+                    // of 6 runs, against 2 of 5 (18.0 s) after `HELD_FROM` of PDHG, whose
+                    // solution then induced the neighbourhood first. Short of the bounds,
+                    // that neighbourhood goes first, as it usually places the rest.
                     Some(mut lp) => {
                         let until = started + share.mul_f64(LP_BESIDE);
-                        let snapshot = Instant::now() + share.mul_f64(HELD_FROM);
+                        let at_bounds = meets(p, &s.best, &tier_bounds);
+                        // At the tier bounds the column generation starts at once (below),
+                        // and its solution induces the held neighbourhood: no snapshot.
+                        let snapshot = if at_bounds { Instant::now() } else { Instant::now() + share.mul_f64(HELD_FROM) };
                         let held_until = until.max(snapshot + share.mul_f64(HELD_FOR)).min(started + share.saturating_sub(reserve));
                         let (send, receive) = std::sync::mpsc::channel();
                         // Only from an incumbent at the tier bounds: from one short of them
@@ -417,7 +445,6 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                         // this, and the LP then solved in 2.7-3.4 s. It may take until the
                         // steps' part of the stage (the search goes on meanwhile): until the
                         // neighbourhood's end, it was not solved in 2 of 3 such runs.
-                        let at_bounds = meets(p, &s.best, &tier_bounds);
                         let columns_lp = s.stage_lp_of(stage, stages, &tier_bounds);
                         let incumbent = at_bounds.then(|| s.best.clone());
                         let (send_found, receive_found) = std::sync::mpsc::channel::<Option<Vec<usize>>>();
@@ -445,15 +472,17 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                             });
                             // Then by column generation from where it got to (see
                             // `colgen.rs`); where that is not done in time, PDHG goes on.
-                            match incumbent
-                                .and_then(|incumbent| crate::colgen::solve(&columns_lp, &columns_from(&lp, &incumbent), columns_end))
-                            {
-                                Some(c) if c.duals.solved => (c.duals, Some(c.x)),
-                                _ => (lp.run(until), None),
+                            let bound_at = |lambda: &[f64], mu: &[f64]| weight_bound_at(p, &columns_lp, lambda, mu);
+                            let columns = incumbent.and_then(|incumbent| {
+                                crate::colgen::solve(&columns_lp, &columns_from(&lp, &incumbent), columns_end, Some(&bound_at))
+                            });
+                            match columns {
+                                Some(c) if c.duals.solved => (c.duals, c.x, true),
+                                _ => (lp.run(until), lp.primal(), false),
                             }
                         });
                         s.neighbourhoods(snapshot, None, None);
-                        if let Ok(x) = receive.recv() {
+                        if let (Ok(x), false) = (receive.recv(), at_bounds) {
                             s.held_neighbourhood_from(&x, &tier_bounds, None, held_until);
                         }
                         if !at_bounds {
@@ -464,11 +493,12 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                         while !beside.is_finished() && Instant::now() < columns_end {
                             s.neighbourhoods((Instant::now() + LP_SLICE).min(columns_end), None, None);
                         }
-                        let (lp_duals, lp_x) = beside.join().expect("the LP does not panic");
+                        let (lp_duals, lp_x, solved) = beside.join().expect("the LP does not panic");
                         // The LP solved: the neighbourhood its solution induces at the tier
-                        // bounds (city: 406,311 to 406,312, HiGHS' optimum, in 22 ms).
-                        if let Some(x) = lp_x {
-                            s.held_neighbourhood_from(&x, &tier_bounds, None, started + share.saturating_sub(reserve));
+                        // bounds (city: 406,311 to 406,312, HiGHS' optimum, in 22 ms). Not
+                        // solved, PDHG's, where none was searched before.
+                        if solved || at_bounds {
+                            s.held_neighbourhood_from(&lp_x, &tier_bounds, None, started + share.saturating_sub(reserve));
                         }
                         duals = Some(lp_duals);
                     }
