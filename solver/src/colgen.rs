@@ -122,8 +122,9 @@ mod tests {
     /// reach), from random starting edges: where microlp's simplex finds the LP feasible,
     /// column generation ends solved at its optimum as far as the floor goes (the box
     /// bound at its duals above the optimum, its solution's worth below it, both with the
-    /// optimum's floor), its solution within every row, its prices nonnegative; on some
-    /// rounds the optimum needed edges the start did not hold.
+    /// optimum's floor), its solution within every row, its prices nonnegative, with or
+    /// without an exact bound to end it; on some rounds the optimum needed edges the start
+    /// did not hold.
     #[test]
     fn column_generation_ends_at_the_lps_optimum_from_any_start() {
         let mut rng = StdRng::seed_from_u64(23);
@@ -145,7 +146,23 @@ mod tests {
             };
             let start: Vec<usize> = (0..r.edges.len()).filter(|_| rng.random_bool(0.3)).collect();
             let until = Instant::now() + std::time::Duration::from_secs(10);
-            let found = solve(&lp, &start, until, None).expect("every master is solved in time");
+            // Every other round also ended by an exact bound at the master's duals: the
+            // Lagrangian's, by enumeration without the caps, each edge's worth rounded up.
+            let test_edges: Vec<crate::testing::TestEdge> = r.edges.iter().zip(&r.group_of).map(|(&(l, d, w), g)| (l, d, w, *g)).collect();
+            let uncapped = vec![i64::from(u8::MAX); r.caps.len()];
+            let exact_at = |lambda: &[f64], mu: &[f64]| {
+                const S: f64 = 65_536.0;
+                let held_price = |t: usize| mu.get(t).map_or(0.0, |m| m.max(0.0));
+                let relaxed = crate::testing::brute(r.n_left, r.n_right, &test_edges, &uncapped, &|e| {
+                    let worth = objective[e]
+                        .map_or(0.0, |c| c + held_price(r.tier[r.edges[e].0]) - r.group_of[e].map_or(0.0, |g| lambda[g].max(0.0)));
+                    (worth.max(0.0) * S).ceil() as i128
+                });
+                relaxed as f64 / S + lambda.iter().zip(&r.caps).map(|(l, c)| l.max(0.0) * *c as f64).sum::<f64>()
+                    - held.iter().enumerate().map(|(t, b)| held_price(t) * *b as f64).sum::<f64>()
+            };
+            let bound_at: Option<&BoundAt<'_>> = rng.random_bool(0.5).then_some(&exact_at);
+            let found = solve(&lp, &start, until, bound_at).expect("every master is solved in time");
             // The LP over the edges taking part, by the simplex.
             let part: Vec<usize> = (0..edges.len()).filter(|&k| objective[k].is_some()).collect();
             let part_edges: Vec<LpEdge> = part.iter().map(|&k| edges[k]).collect();

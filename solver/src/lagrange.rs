@@ -1813,6 +1813,59 @@ mod tests {
     /// The weight stage's prices, at any multipliers, bound the optimum, and exclude no
     /// edge of a matching that meets the caps and every tier's optimum and is worth more
     /// than the weight they are given (the incumbent's, in `Search::cut`).
+    /// On small random rounds, with the tiers held at the lexicographic optimum's counts:
+    /// the bound at random multipliers (multiples of 1/64, some negative: taken as zero)
+    /// over the edges the LP takes is the Lagrangian's, by enumeration without the caps,
+    /// and never below the optimum's weight when every edge takes part.
+    #[test]
+    fn the_weight_bound_at_multipliers_is_the_lagrangians() {
+        let mut rng = StdRng::seed_from_u64(14);
+        let mut above = 0;
+        for _ in 0..400 {
+            let round = crate::testing::random_round(&mut rng);
+            with_problem(&round, |p| {
+                let (held, optimum) = unfold(brute(p, &|k| p.folded[k]));
+                let mut multiplier = || f64::from(rng.random_range(-40..400)) / 64.0;
+                let lambda: Vec<f64> = p.caps.iter().map(|_| multiplier()).collect();
+                let mu: Vec<f64> = held.iter().map(|_| multiplier()).collect();
+                let taking_part: Vec<bool> = (0..p.edges.len()).map(|_| rng.random_bool(0.8)).collect();
+                for every in [true, false] {
+                    let part = |e: usize| every || taking_part[e];
+                    let lp = crate::pdhg::StageLp {
+                        n_left: p.n_left,
+                        n_right: p.n_right,
+                        edges: p.edges,
+                        group_of: p.group_of,
+                        caps: p.caps,
+                        tier: p.tier,
+                        held: &held,
+                        objective: (0..p.edges.len()).map(|e| part(e).then_some(p.edges[e].2 as f64)).collect(),
+                    };
+                    let bound = weight_bound_at(p, &lp, &lambda, &mu);
+                    let units = |v: f64| (v.max(0.0) * 64.0) as i128;
+                    let uncapped = vec![i64::from(u8::MAX); p.caps.len()];
+                    let relaxed = crate::testing::brute(p.n_left, p.n_right, &test_edges(p), &uncapped, &|e| {
+                        let (l, _, w) = p.edges[e];
+                        let worth = 64 * i128::from(w) + units(mu[p.tier[l]]) - p.group_of[e].map_or(0, |g| units(lambda[g]));
+                        if part(e) {
+                            worth.max(0)
+                        } else {
+                            0
+                        }
+                    });
+                    let constant = lambda.iter().zip(p.caps).map(|(l, c)| units(*l) * i128::from(*c)).sum::<i128>()
+                        - mu.iter().zip(&held).map(|(m, b)| units(*m) * i128::from(*b)).sum::<i128>();
+                    assert_eq!(bound, (relaxed + constant) as f64 / 64.0, "every edge: {every}");
+                    if every {
+                        assert!(bound >= optimum as f64, "bound {bound} below the optimum {optimum}");
+                        above += usize::from(bound > optimum as f64);
+                    }
+                }
+            });
+        }
+        assert!(above > 100, "a bound above the optimum in only {above}");
+    }
+
     #[test]
     fn weight_prices_exclude_no_edge_of_a_better_matching() {
         let mut rng = StdRng::seed_from_u64(11);
