@@ -1810,9 +1810,6 @@ mod tests {
         assert!(solved * 10 >= 150 * 9, "the LP handed on solved in {solved} of 150");
     }
 
-    /// The weight stage's prices, at any multipliers, bound the optimum, and exclude no
-    /// edge of a matching that meets the caps and every tier's optimum and is worth more
-    /// than the weight they are given (the incumbent's, in `Search::cut`).
     /// On small random rounds, with the tiers held at the lexicographic optimum's counts:
     /// the bound at random multipliers (multiples of 1/64, some negative: taken as zero)
     /// over the edges the LP takes is the Lagrangian's, by enumeration without the caps,
@@ -1866,6 +1863,9 @@ mod tests {
         assert!(above > 100, "a bound above the optimum in only {above}");
     }
 
+    /// The weight stage's prices, at any multipliers, bound the optimum, and exclude no
+    /// edge of a matching that meets the caps and every tier's optimum and is worth more
+    /// than the weight they are given (the incumbent's, in `Search::cut`).
     #[test]
     fn weight_prices_exclude_no_edge_of_a_better_matching() {
         let mut rng = StdRng::seed_from_u64(11);
