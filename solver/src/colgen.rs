@@ -47,9 +47,9 @@ pub(crate) struct Solved {
 }
 
 /// Solves `lp` by column generation from the edges `start`, by `until`: `None` when a
-/// master was not solved in time. `bound_at`, where given, is an upper bound on the LP's
-/// integral optimum at the multipliers (per group, per held tier), exact (the Lagrangian's
-/// assignment): where its floor is the master's, the LP is solved as far as it matters.
+/// master was not solved in time. `bound_at`, where given, bounds the LP from above at
+/// multipliers per group and per held tier (the Lagrangian's, by an exact assignment):
+/// where its floor is the master's, the LP is solved as far as it matters.
 pub(crate) fn solve(lp: &StageLp<'_>, start: &[usize], until: Instant, bound_at: Option<&BoundAt<'_>>) -> Option<Solved> {
     let n = lp.edges.len();
     let heaviest = lp.objective.iter().flatten().fold(0f64, |m, c| m.max(c.abs())).max(1e-12);

@@ -239,9 +239,10 @@ const PDHG_FIRST: f64 = 0.1;
 /// solution so far induces the neighbourhood at the tier bounds (see
 /// [`Search::held_neighbourhood`]), and the most that neighbourhood then takes (until
 /// [`LP_BESIDE`] at least): where the incumbent is short of the tier bounds at the
-/// stage's start (at them, the column generation starts at once: see `certify`). On the city round at 10 s a quarter is ~0.7 s of PDHG, and
-/// with the first part ~1 s (after 0.3 s the neighbourhood held no matching at the
-/// bounds, after 0.6-1 s it did, found in 0.5-1.5 s).
+/// stage's start (at them, the column generation starts at once: see `certify`). On the
+/// city round at 10 s a quarter is ~0.7 s of PDHG, and with the first part ~1 s (after
+/// 0.3 s the neighbourhood held no matching at the bounds, after 0.6-1 s it did, found
+/// in 0.5-1.5 s).
 const HELD_FROM: f64 = 0.25;
 const HELD_FOR: f64 = 0.35;
 
@@ -423,10 +424,11 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
                     // take its bound in one, and its solution induces the neighbourhood at
                     // the tier bounds (see `Search::held_neighbourhood`), where the optimum
                     // was found in 20-120 ms. It starts at once from an incumbent at the
-                    // tier bounds: nationally at 20 s, proven optimal in 16.3-18.4 s in 4
-                    // of 6 runs, against 2 of 5 (18.0 s) after `HELD_FROM` of PDHG, whose
-                    // solution then induced the neighbourhood first. Short of the bounds,
-                    // that neighbourhood goes first, as it usually places the rest.
+                    // tier bounds: nationally at 20 s, proven optimal in 4 of 12 runs at
+                    // 16.3-18.4 s, against 2 of 5 at 18.0 s after `HELD_FROM` of PDHG,
+                    // whose solution then induced the neighbourhood first: no more often,
+                    // but sooner. Short of the bounds, that neighbourhood goes first, as
+                    // it usually places the rest.
                     Some(mut lp) => {
                         let until = started + share.mul_f64(LP_BESIDE);
                         let at_bounds = meets(p, &s.best, &tier_bounds);
