@@ -51,6 +51,26 @@ pub(crate) struct Problem<'a> {
     pub members: &'a [Vec<usize>],
 }
 
+impl<'a> Problem<'a> {
+    /// An LP over the problem's edges with the tiers `held` and, per edge, its objective
+    /// (`None` where it takes no part).
+    fn lp<'h>(&self, held: &'h [i64], objective: Vec<Option<f64>>) -> crate::pdhg::StageLp<'h>
+    where
+        'a: 'h,
+    {
+        crate::pdhg::StageLp {
+            n_left: self.n_left,
+            n_right: self.n_right,
+            edges: self.edges,
+            group_of: self.group_of,
+            caps: self.caps,
+            tier: self.tier,
+            held,
+            objective,
+        }
+    }
+}
+
 /// Proven bounds per stage and the best feasible matching found.
 pub(crate) struct Certificate {
     /// Per tier, an upper bound on its count given the tiers above at their bounds.
@@ -1035,18 +1055,12 @@ impl<'p, 'a> Search<'p, 'a> {
         'a: 'h,
     {
         let p = self.p;
-        crate::pdhg::StageLp {
-            n_left: p.n_left,
-            n_right: p.n_right,
-            edges: p.edges,
-            group_of: p.group_of,
-            caps: p.caps,
-            tier: p.tier,
+        p.lp(
             held,
-            objective: (0..p.edges.len())
+            (0..p.edges.len())
                 .map(|e| (takes_part(p, stage, stages, e) && !self.excluded[e]).then(|| stage_objective(p, stage, stages, e) as f64))
                 .collect(),
-        }
+        )
     }
 
     /// Polishes (see [`Search::polish`]) when the last polish would end by `until`.
@@ -1706,6 +1720,20 @@ mod tests {
     }
 
     /// The best total of `value` over the matchings of `p` within its caps.
+    /// Per small random round of `rounds` from `seed`: the problem, its lexicographic
+    /// optimum by enumeration (the tier counts, the weight), and the generator for what
+    /// else the test draws.
+    fn for_optimum_rounds(seed: u64, rounds: usize, mut f: impl FnMut(&Problem<'_>, Vec<i64>, i64, &mut StdRng)) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        for _ in 0..rounds {
+            let round = crate::testing::random_round(&mut rng);
+            with_problem(&round, |p| {
+                let (counts, weight) = unfold(brute(p, &|k| p.folded[k]));
+                f(p, counts, weight, &mut rng)
+            });
+        }
+    }
+
     fn brute(p: &Problem<'_>, value: &dyn Fn(usize) -> i128) -> i128 {
         crate::testing::brute(p.n_left, p.n_right, &test_edges(p), p.caps, value)
     }
@@ -1728,23 +1756,19 @@ mod tests {
     }
 
     fn bounds_hold(lp_duals_from: std::time::Duration) {
-        let mut rng = StdRng::seed_from_u64(7);
         let mut checked_weight = 0;
-        for _ in 0..400 {
-            with_problem(&crate::testing::random_round(&mut rng), |p| {
-                let (counts, weight) = unfold(brute(p, &|k| p.folded[k]));
-                let cert = certify(p, Instant::now() + std::time::Duration::from_millis(100), lp_duals_from, &[]);
-                for t in 0..3 {
-                    if cert.tier_bounds[..t] == counts[..t] {
-                        assert!(cert.tier_bounds[t] >= counts[t], "tier {t}: bound {:?} below the optima {counts:?}", cert.tier_bounds);
-                    }
+        for_optimum_rounds(7, 400, |p, counts, weight, _rng| {
+            let cert = certify(p, Instant::now() + std::time::Duration::from_millis(100), lp_duals_from, &[]);
+            for t in 0..3 {
+                if cert.tier_bounds[..t] == counts[..t] {
+                    assert!(cert.tier_bounds[t] >= counts[t], "tier {t}: bound {:?} below the optima {counts:?}", cert.tier_bounds);
                 }
-                if cert.tier_bounds == counts {
-                    checked_weight += 1;
-                    assert!(cert.weight_bound >= weight, "weight bound {} below the optimum {weight}", cert.weight_bound);
-                }
-            });
-        }
+            }
+            if cert.tier_bounds == counts {
+                checked_weight += 1;
+                assert!(cert.weight_bound >= weight, "weight bound {} below the optimum {weight}", cert.weight_bound);
+            }
+        });
         // Most rounds reach the weight stage's check: the tier bounds are tight here.
         assert!(checked_weight > 300, "the weight bound was checked in {checked_weight} rounds");
     }
@@ -1776,35 +1800,30 @@ mod tests {
     /// (the last tier stage), the LP handed on has run and bounds the optimum's weight.
     #[test]
     fn the_held_models_keep_the_tiers_above_and_place_the_stages_optimum() {
-        let mut rng = StdRng::seed_from_u64(17);
         let (mut runs, mut found, mut optimal, mut solved) = (0, 0, 0, 0);
-        for _ in 0..150 {
-            let round = crate::testing::random_round(&mut rng);
-            with_problem(&round, |p| {
-                let (counts, weight) = unfold(brute(p, &|k| p.folded[k]));
-                let test_edges = test_edges(p);
-                for (stage, beside) in [(1, false), (2, true)] {
-                    let mut s = Search::new(p);
-                    let until = Instant::now() + std::time::Duration::from_millis(200);
-                    let (kept, mut lp) = s.held_neighbourhood(stage, 3, &counts[..=stage], until, beside);
-                    runs += 1;
-                    if beside {
-                        let d = lp.run(Instant::now());
-                        solved += usize::from(d.solved);
-                        assert!(d.bound >= weight as f64 - 1e-6, "the LP's bound {} below the optimum's weight {weight}", d.bound);
-                    }
-                    if !kept {
-                        continue;
-                    }
-                    found += 1;
-                    crate::testing::within_caps(p.n_left, p.n_right, &test_edges, p.caps, &s.best).expect("a matching within the caps");
-                    let count = |t: usize| s.best.iter().filter(|&&e| p.tier[p.edges[e].0] == t).count() as i64;
-                    assert!((0..stage).all(|t| count(t) >= counts[t]), "a tier above under its optimum {counts:?}");
-                    assert!(count(stage) <= counts[stage], "more of tier {stage} than its optimum {counts:?}");
-                    optimal += usize::from(count(stage) == counts[stage]);
+        for_optimum_rounds(17, 150, |p, counts, weight, _rng| {
+            let test_edges = test_edges(p);
+            for (stage, beside) in [(1, false), (2, true)] {
+                let mut s = Search::new(p);
+                let until = Instant::now() + std::time::Duration::from_millis(200);
+                let (kept, mut lp) = s.held_neighbourhood(stage, 3, &counts[..=stage], until, beside);
+                runs += 1;
+                if beside {
+                    let d = lp.run(Instant::now());
+                    solved += usize::from(d.solved);
+                    assert!(d.bound >= weight as f64 - 1e-6, "the LP's bound {} below the optimum's weight {weight}", d.bound);
                 }
-            });
-        }
+                if !kept {
+                    continue;
+                }
+                found += 1;
+                crate::testing::within_caps(p.n_left, p.n_right, &test_edges, p.caps, &s.best).expect("a matching within the caps");
+                let count = |t: usize| s.best.iter().filter(|&&e| p.tier[p.edges[e].0] == t).count() as i64;
+                assert!((0..stage).all(|t| count(t) >= counts[t]), "a tier above under its optimum {counts:?}");
+                assert!(count(stage) <= counts[stage], "more of tier {stage} than its optimum {counts:?}");
+                optimal += usize::from(count(stage) == counts[stage]);
+            }
+        });
         assert!(
             found * 10 >= runs * 9 && optimal * 10 >= found * 9,
             "kept a matching in {found} of {runs}, the stage's optimum in {optimal}"
@@ -1818,50 +1837,36 @@ mod tests {
     /// and never below the optimum's weight when every edge takes part.
     #[test]
     fn the_weight_bound_at_multipliers_is_the_lagrangians() {
-        let mut rng = StdRng::seed_from_u64(14);
         let mut above = 0;
-        for _ in 0..400 {
-            let round = crate::testing::random_round(&mut rng);
-            with_problem(&round, |p| {
-                let (held, optimum) = unfold(brute(p, &|k| p.folded[k]));
-                let mut multiplier = || f64::from(rng.random_range(-40..400)) / 64.0;
-                let lambda: Vec<f64> = p.caps.iter().map(|_| multiplier()).collect();
-                let mu: Vec<f64> = held.iter().map(|_| multiplier()).collect();
-                let taking_part: Vec<bool> = (0..p.edges.len()).map(|_| rng.random_bool(0.8)).collect();
-                for every in [true, false] {
-                    let part = |e: usize| every || taking_part[e];
-                    let lp = crate::pdhg::StageLp {
-                        n_left: p.n_left,
-                        n_right: p.n_right,
-                        edges: p.edges,
-                        group_of: p.group_of,
-                        caps: p.caps,
-                        tier: p.tier,
-                        held: &held,
-                        objective: (0..p.edges.len()).map(|e| part(e).then_some(p.edges[e].2 as f64)).collect(),
-                    };
-                    let bound = weight_bound_at(p, &lp, &lambda, &mu);
-                    let units = |v: f64| (v.max(0.0) * 64.0) as i128;
-                    let uncapped = vec![i64::from(u8::MAX); p.caps.len()];
-                    let relaxed = crate::testing::brute(p.n_left, p.n_right, &test_edges(p), &uncapped, &|e| {
-                        let (l, _, w) = p.edges[e];
-                        let worth = 64 * i128::from(w) + units(mu[p.tier[l]]) - p.group_of[e].map_or(0, |g| units(lambda[g]));
-                        if part(e) {
-                            worth.max(0)
-                        } else {
-                            0
-                        }
-                    });
-                    let constant = lambda.iter().zip(p.caps).map(|(l, c)| units(*l) * i128::from(*c)).sum::<i128>()
-                        - mu.iter().zip(&held).map(|(m, b)| units(*m) * i128::from(*b)).sum::<i128>();
-                    assert_eq!(bound, (relaxed + constant) as f64 / 64.0, "every edge: {every}");
-                    if every {
-                        assert!(bound >= optimum as f64, "bound {bound} below the optimum {optimum}");
-                        above += usize::from(bound > optimum as f64);
+        for_optimum_rounds(14, 400, |p, held, optimum, rng| {
+            let mut multiplier = || f64::from(rng.random_range(-40..400)) / 64.0;
+            let lambda: Vec<f64> = p.caps.iter().map(|_| multiplier()).collect();
+            let mu: Vec<f64> = held.iter().map(|_| multiplier()).collect();
+            let taking_part: Vec<bool> = (0..p.edges.len()).map(|_| rng.random_bool(0.8)).collect();
+            for every in [true, false] {
+                let part = |e: usize| every || taking_part[e];
+                let lp = p.lp(&held, (0..p.edges.len()).map(|e| part(e).then_some(p.edges[e].2 as f64)).collect());
+                let bound = weight_bound_at(p, &lp, &lambda, &mu);
+                let units = |v: f64| (v.max(0.0) * 64.0) as i128;
+                let uncapped = vec![i64::from(u8::MAX); p.caps.len()];
+                let relaxed = crate::testing::brute(p.n_left, p.n_right, &test_edges(p), &uncapped, &|e| {
+                    let (l, _, w) = p.edges[e];
+                    let worth = 64 * i128::from(w) + units(mu[p.tier[l]]) - p.group_of[e].map_or(0, |g| units(lambda[g]));
+                    if part(e) {
+                        worth.max(0)
+                    } else {
+                        0
                     }
+                });
+                let constant = lambda.iter().zip(p.caps).map(|(l, c)| units(*l) * i128::from(*c)).sum::<i128>()
+                    - mu.iter().zip(&held).map(|(m, b)| units(*m) * i128::from(*b)).sum::<i128>();
+                assert_eq!(bound, (relaxed + constant) as f64 / 64.0, "every edge: {every}");
+                if every {
+                    assert!(bound >= optimum as f64, "bound {bound} below the optimum {optimum}");
+                    above += usize::from(bound > optimum as f64);
                 }
-            });
-        }
+            }
+        });
         assert!(above > 100, "a bound above the optimum in only {above}");
     }
 
@@ -1870,41 +1875,36 @@ mod tests {
     /// than the weight they are given (the incumbent's, in `Search::cut`).
     #[test]
     fn weight_prices_exclude_no_edge_of_a_better_matching() {
-        let mut rng = StdRng::seed_from_u64(11);
         let mut marked = 0;
-        for _ in 0..400 {
-            let round = crate::testing::random_round(&mut rng);
-            with_problem(&round, |p| {
-                let (held, optimum) = unfold(brute(p, &|k| p.folded[k]));
-                let lambda: Vec<i128> = p.caps.iter().map(|_| rng.random_range(0..3) * WEIGHT_SCALE * 10).collect();
-                let mu: Vec<i128> = held.iter().map(|_| rng.random_range(0..3) * WEIGHT_SCALE * 10).collect();
-                let weight: Vec<i128> = (0..p.edges.len())
-                    .map(|e| WEIGHT_SCALE * i128::from(p.edges[e].2) + mu[p.tier[p.edges[e].0]] - p.group_of[e].map_or(0, |g| lambda[g]))
-                    .collect();
-                let constant = lambda.iter().zip(p.caps).map(|(l, c)| l * i128::from(*c)).sum::<i128>()
-                    - mu.iter().zip(&held).map(|(m, b)| m * i128::from(*b)).sum::<i128>();
-                let allowed: Vec<bool> = weight.iter().map(|w| *w > 0).collect();
-                let g = Sparse { n_right: p.n_right, adj: p.adj };
-                let mut warm = Warm::new(&g);
-                warm.solve(&g, &weight, &allowed);
-                let every = vec![true; p.edges.len()];
-                let prices = weight_prices(p, &warm.prices(&g, &weight, &allowed), &weight, &every, constant);
-                assert!(prices.bound >= WEIGHT_SCALE * i128::from(optimum), "bound {} below the optimum {optimum}", prices.bound);
-                let given = optimum - rng.random_range(0..15);
-                let mut excluded = vec![false; p.edges.len()];
-                marked += prices.exclude(given, &vec![false; p.edges.len()], &mut excluded);
-                // The best matching through each excluded edge: a match of it outweighs
-                // every folded total.
-                let through = B.pow(4);
-                for e in (0..p.edges.len()).filter(|&e| excluded[e]) {
-                    let best = brute(p, &|k| p.folded[k] + if k == e { through } else { 0 });
-                    if best >= through {
-                        let (counts, weight) = unfold(best - through);
-                        assert!(counts != held || weight <= given, "edge {e} excluded from a matching worth {weight} > {given}");
-                    }
+        for_optimum_rounds(11, 400, |p, held, optimum, rng| {
+            let lambda: Vec<i128> = p.caps.iter().map(|_| rng.random_range(0..3) * WEIGHT_SCALE * 10).collect();
+            let mu: Vec<i128> = held.iter().map(|_| rng.random_range(0..3) * WEIGHT_SCALE * 10).collect();
+            let weight: Vec<i128> = (0..p.edges.len())
+                .map(|e| WEIGHT_SCALE * i128::from(p.edges[e].2) + mu[p.tier[p.edges[e].0]] - p.group_of[e].map_or(0, |g| lambda[g]))
+                .collect();
+            let constant = lambda.iter().zip(p.caps).map(|(l, c)| l * i128::from(*c)).sum::<i128>()
+                - mu.iter().zip(&held).map(|(m, b)| m * i128::from(*b)).sum::<i128>();
+            let allowed: Vec<bool> = weight.iter().map(|w| *w > 0).collect();
+            let g = Sparse { n_right: p.n_right, adj: p.adj };
+            let mut warm = Warm::new(&g);
+            warm.solve(&g, &weight, &allowed);
+            let every = vec![true; p.edges.len()];
+            let prices = weight_prices(p, &warm.prices(&g, &weight, &allowed), &weight, &every, constant);
+            assert!(prices.bound >= WEIGHT_SCALE * i128::from(optimum), "bound {} below the optimum {optimum}", prices.bound);
+            let given = optimum - rng.random_range(0..15);
+            let mut excluded = vec![false; p.edges.len()];
+            marked += prices.exclude(given, &vec![false; p.edges.len()], &mut excluded);
+            // The best matching through each excluded edge: a match of it outweighs
+            // every folded total.
+            let through = B.pow(4);
+            for e in (0..p.edges.len()).filter(|&e| excluded[e]) {
+                let best = brute(p, &|k| p.folded[k] + if k == e { through } else { 0 });
+                if best >= through {
+                    let (counts, weight) = unfold(best - through);
+                    assert!(counts != held || weight <= given, "edge {e} excluded from a matching worth {weight} > {given}");
                 }
-            });
-        }
+            }
+        });
         assert!(marked > 200, "only {marked} edges excluded");
     }
 }
