@@ -134,24 +134,48 @@ impl WeightPrices {
     }
 }
 
+/// Multipliers per group (`lam`) and per held tier (`mu`) as the assignment takes them:
+/// integers, in units of `1/scale` of the stage's objective.
+struct Priced {
+    lam: Vec<i128>,
+    mu: Vec<i128>,
+}
+
+impl Priced {
+    fn at(lambda: &[f64], mu: &[f64], scale: i128) -> Self {
+        let units = |v: &[f64]| v.iter().map(|x| (x * scale as f64).round() as i128).collect();
+        Priced { lam: units(lambda), mu: units(mu) }
+    }
+
+    /// Edge `e`'s weight in the relaxed assignment, from its `objective` in the same
+    /// units: its tier's multiplier added, its group's taken off.
+    fn weight(&self, p: &Problem<'_>, e: usize, objective: i128) -> i128 {
+        objective + self.mu.get(p.tier[p.edges[e].0]).copied().unwrap_or(0) - p.group_of[e].map_or(0, |g| self.lam[g])
+    }
+
+    /// What the multipliers add to `L` besides the assignment: the caps priced less the
+    /// held tiers' counts priced.
+    fn constant(&self, caps: &[i64], held: &[i64]) -> i128 {
+        self.lam.iter().zip(caps).map(|(l, c)| l * i128::from(*c)).sum::<i128>()
+            - self.mu.iter().zip(held).map(|(m, b)| m * i128::from(*b)).sum::<i128>()
+    }
+}
+
 /// The weight stage's Lagrangian bound at multipliers per group and per held tier (as an
 /// LP's duals propose them, see `colgen::BoundAt`), over the edges `lp` takes: one exact
 /// assignment, at the multipliers in units of `1/WEIGHT_SCALE` (negative ones as zero), as
 /// the stage's own steps take them.
 fn weight_bound_at(p: &Problem<'_>, lp: &crate::pdhg::StageLp<'_>, lambda: &[f64], mu: &[f64]) -> f64 {
-    let units = |v: &[f64]| v.iter().map(|x| (x.max(0.0) * WEIGHT_SCALE as f64).round() as i128).collect::<Vec<_>>();
-    let (lam, mu) = (units(lambda), units(mu));
+    let clamped = |v: &[f64]| v.iter().map(|x| x.max(0.0)).collect::<Vec<_>>();
+    let priced = Priced::at(&clamped(lambda), &clamped(mu), WEIGHT_SCALE);
     let (mut weight, mut allowed) = (vec![0i128; p.edges.len()], vec![false; p.edges.len()]);
     for e in (0..p.edges.len()).filter(|&e| lp.objective[e].is_some()) {
-        let (l, _, w) = p.edges[e];
-        weight[e] = WEIGHT_SCALE * i128::from(w) + mu.get(p.tier[l]).copied().unwrap_or(0) - p.group_of[e].map_or(0, |g| lam[g]);
+        weight[e] = priced.weight(p, e, WEIGHT_SCALE * i128::from(p.edges[e].2));
         allowed[e] = weight[e] > 0;
     }
     let graph = Sparse { n_right: p.n_right, adj: p.adj };
     let m = Warm::preferring_free(&graph).solve(&graph, &weight, &allowed);
-    let l = m.value + lam.iter().zip(p.caps).map(|(l, c)| l * i128::from(*c)).sum::<i128>()
-        - mu.iter().zip(lp.held).map(|(m, b)| m * i128::from(*b)).sum::<i128>();
-    l as f64 / WEIGHT_SCALE as f64
+    (m.value + priced.constant(p.caps, lp.held)) as f64 / WEIGHT_SCALE as f64
 }
 
 /// Whether `matching` holds at least `bounds[t]` clients of each tier `t` up to the
@@ -878,19 +902,15 @@ impl<'p, 'a> Search<'p, 'a> {
                 }
             }
             let step_began = Instant::now();
-            let lam: Vec<i128> = lambda.iter().map(|l| (l * scale as f64).round() as i128).collect();
-            let mu_i: Vec<i128> = mu.iter().map(|m| (m * scale as f64).round() as i128).collect();
+            let priced = Priced::at(lambda, &mu, scale);
             for e in 0..p.edges.len() {
-                let t = p.tier[p.edges[e].0];
-                let w = scale * objective(e) + mu_i.get(t).copied().unwrap_or(0) - p.group_of[e].map_or(0, |g| lam[g]);
-                weight[e] = w;
-                allowed[e] = active[e] && w > 0;
+                weight[e] = priced.weight(p, e, scale * objective(e));
+                allowed[e] = active[e] && weight[e] > 0;
             }
             self.assignments += 1;
             let m = warm.solve(&Sparse { n_right: p.n_right, adj: p.adj }, &weight, &allowed);
             let chosen: Vec<usize> = m.edge_of_left.iter().flatten().copied().collect();
-            let l = m.value + lam.iter().zip(p.caps).map(|(l, c)| l * i128::from(*c)).sum::<i128>()
-                - mu_i.iter().zip(held).map(|(m, b)| m * i128::from(*b)).sum::<i128>();
+            let l = m.value + priced.constant(p.caps, held);
             if lp_solved && iteration == 0 && stage < stages {
                 // A matching that uses an edge is worth at most L less the edge's reduced
                 // cost (see `Warm::reduced_costs`), so an edge whose reduced cost is more
@@ -911,7 +931,14 @@ impl<'p, 'a> Search<'p, 'a> {
                 // meets (complementary slackness): where the incumbent is not, it falls
                 // short (see `Search::around`).
                 let (left, right) = warm.prices(&Sparse { n_right: p.n_right, adj: p.adj }, &weight, &allowed);
-                self.prices.push(Prices { stage, bound: l.div_euclid(scale) as i64, left, right, group: lam.clone(), held: mu_i.clone() });
+                self.prices.push(Prices {
+                    stage,
+                    bound: l.div_euclid(scale) as i64,
+                    left,
+                    right,
+                    group: priced.lam.clone(),
+                    held: priced.mu.clone(),
+                });
             }
             let mut load = vec![0f64; p.caps.len()];
             let mut count = vec![0f64; p.n_tiers];
@@ -988,7 +1015,7 @@ impl<'p, 'a> Search<'p, 'a> {
             if let Some(b) = bundle.as_mut() {
                 // The point as evaluated (on the multipliers' grid), and its subgradient:
                 // each cap less its load, each held tier's count less its bound.
-                let y: Vec<f64> = lam.iter().chain(&mu_i).map(|x| *x as f64 / scale as f64).collect();
+                let y: Vec<f64> = priced.lam.iter().chain(&priced.mu).map(|x| *x as f64 / scale as f64).collect();
                 let slope: Vec<f64> = p
                     .caps
                     .iter()
