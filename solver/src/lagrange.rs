@@ -809,11 +809,7 @@ impl Meeting {
 
     /// Whether `matching` holds the counts asked for.
     fn is_met_by(&self, p: &Problem<'_>, matching: &[usize]) -> bool {
-        let mut count = vec![0i64; p.n_tiers];
-        for &e in matching {
-            count[p.tier[p.edges[e].0]] += 1;
-        }
-        count.iter().zip(&self.bounds).all(|(c, b)| *c >= b.load(Ordering::Relaxed))
+        meets(p, matching, &self.bounds.iter().map(|b| b.load(Ordering::Relaxed)).collect::<Vec<_>>())
     }
 }
 
