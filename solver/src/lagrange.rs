@@ -758,9 +758,9 @@ impl<'p, 'a> Helper<'p, 'a> {
 /// the helper's incumbent meets them, and the best its walks have shown. The stage ends
 /// once its own incumbent, the helper's, or the two merged (see `merge.rs`) meet them;
 /// the join takes the helper's in. Before, only the stage's own ended it, and only the
-/// join merged the two: in traced national runs that merge placed a tier's last ones at
-/// the end of a stage whose search had run on to it without them. Measured nationally
-/// it fires seldom: the merge during the stage ended tier 2's stage in 1 of 6 traced runs
+/// join merged the two: in two traced national runs at 60 s that merge placed tier 0's
+/// last one at the end of a stage whose search had run on to it without it. Measured
+/// nationally it fires seldom: the merge during the stage ended tier 2's stage in 1 of 6 traced runs
 /// at 20 s (that run proven optimal in 16.8 s), the helper alone met a stage's bounds in
 /// none; so it is there for the runs where it does, not for a speed seen on average.
 struct Meeting {
