@@ -760,9 +760,10 @@ impl<'p, 'a> Helper<'p, 'a> {
 /// the join takes the helper's in. Before, only the stage's own ended it, and only the
 /// join merged the two: in two traced national runs at 60 s that merge placed tier 0's
 /// last one at the end of a stage whose search had run on to it without it. Measured
-/// nationally it fires seldom: the merge during the stage ended tier 2's stage in 1 of 6 traced runs
-/// at 20 s (that run proven optimal in 16.8 s), the helper alone met a stage's bounds in
-/// none; so it is there for the runs where it does, not for a speed seen on average.
+/// nationally it fires seldom: the merge during the stage ended tier 2's stage in 1 of 6
+/// traced runs at 20 s (that run proven optimal in 16.8 s), the helper alone met a
+/// stage's bounds in none; so it is there for the runs where it does, not for a speed
+/// seen on average.
 struct Meeting {
     /// Per tier, the least count asked for: none can be met until the steps have their
     /// bound (`i64::MAX`); the tiers below the stage ask nothing.
@@ -1909,7 +1910,6 @@ mod tests {
         })
     }
 
-    /// The best total of `value` over the matchings of `p` within its caps.
     /// Per small random round of `rounds` from `seed`: the problem, its lexicographic
     /// optimum by enumeration (the tier counts, the weight), and the generator for what
     /// else the test draws.
@@ -1924,6 +1924,7 @@ mod tests {
         }
     }
 
+    /// The best total of `value` over the matchings of `p` within its caps.
     fn brute(p: &Problem<'_>, value: &dyn Fn(usize) -> i128) -> i128 {
         crate::testing::brute(p.n_left, p.n_right, &test_edges(p), p.caps, value)
     }
