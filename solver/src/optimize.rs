@@ -151,7 +151,9 @@ pub struct Limits {
     /// size). 1.5 s: the city's later tier stages have that from a 6 s limit on (tier 1's
     /// LP ~470 ms, then a weight LP ~0.6 s and the model of its neighbourhood 1.3-2.1 s);
     /// at 10 s every tier was then proven in each of 16 runs (stop 28), and with 3 s here
-    /// (stop 27, before the weight LP's neighbourhood) tier 1 ended at 110 (2 runs).
+    /// (stop 27, before the weight LP's neighbourhood) tier 1 ended at 110 (2 runs). An LP
+    /// already under way (run ahead beside the stage before, or the weight LP of the last
+    /// tier stage's neighbourhood) goes on in any stage.
     pub lp_duals_min_stage_ms: u64,
 }
 

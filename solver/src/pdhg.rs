@@ -9,7 +9,9 @@
 //! each group at most its cap, and each held tier at least its bound. With every variable
 //! boxed, any y ≥ 0 bounds it: c·x ≤ b·y + Σ_e max(0, c_e − (Kᵀy)_e).
 
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// One stage's LP, on the edges taking part.
 pub(crate) struct StageLp<'a> {
@@ -335,6 +337,49 @@ impl Pdhg {
     }
 }
 
+/// How often a run beside (see [`Pdhg::beside`]) looks whether it is wanted back: a
+/// slice ends at the first check of the clock past it, every 64 iterations (city: ~20 ms,
+/// nationally ~50).
+const BESIDE_SLICE: Duration = Duration::from_millis(20);
+
+/// A run going on on a thread of its own (see [`Pdhg::beside`]); dropped, it stops.
+pub(crate) struct Beside {
+    stop: Arc<AtomicBool>,
+    run: Option<std::thread::JoinHandle<Pdhg>>,
+}
+
+impl Pdhg {
+    /// Goes on on a thread of its own until `until`, until solved, or until taken back
+    /// (see [`Beside::take`]).
+    pub(crate) fn beside(mut self, until: Instant) -> Beside {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let run = std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) && Instant::now() < until {
+                if self.run((Instant::now() + BESIDE_SLICE).min(until)).solved {
+                    break;
+                }
+            }
+            self
+        });
+        Beside { stop, run: Some(run) }
+    }
+}
+
+impl Beside {
+    /// The run, stopped where it got to (within a slice), to be taken up again.
+    pub(crate) fn take(mut self) -> Pdhg {
+        self.stop.store(true, Ordering::Relaxed);
+        self.run.take().expect("taken once").join().expect("the LP does not panic")
+    }
+}
+
+impl Drop for Beside {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,6 +510,43 @@ mod tests {
             }
         }
         assert!(cut_short >= 10, "only {cut_short} runs were cut before they solved");
+    }
+
+    /// A run beside (see `Pdhg::beside`), taken back at any point and taken up here,
+    /// ends where one run here ends: the same iterations and bound. Not started (its time
+    /// already up), taken back at once, or left until it has solved on its own.
+    #[test]
+    fn a_run_beside_taken_back_goes_on_where_it_stopped() {
+        let mut rng = StdRng::seed_from_u64(17);
+        let mut compared = 0;
+        for _ in 0..30 {
+            let r = random_round(&mut rng);
+            let lp = stage_lp(&r, 3, &[]);
+            let far = || Instant::now() + Duration::from_secs(2);
+            let mut one = Pdhg::new(&lp, 0.1);
+            let whole = one.run(far());
+            if !whole.solved {
+                continue;
+            }
+            let not_started = Pdhg::new(&lp, 0.1).beside(Instant::now()).take();
+            assert_eq!(not_started.iterations, 0, "its time was up");
+            let at_once = Pdhg::new(&lp, 0.1).beside(far()).take();
+            let on_its_own = Pdhg::new(&lp, 0.1).beside(far());
+            while !on_its_own.run.as_ref().expect("running").is_finished() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let mut solved = on_its_own.take();
+            assert!(solved.solved && solved.iterations == one.iterations, "left, it solved as one run does");
+            for mut back in [not_started, at_once] {
+                let resumed = back.run(far());
+                assert_eq!((back.iterations, resumed.bound, resumed.solved), (one.iterations, whole.bound, true));
+            }
+            // Solved, taken up again, it does not move.
+            let again = solved.run(far());
+            assert_eq!((solved.iterations, again.bound, again.solved), (one.iterations, whole.bound, true));
+            compared += 1;
+        }
+        assert!(compared >= 20, "only {compared} LPs solved");
     }
 
     /// Three clients want two dwellings through one contingent of one: the LP places one,
