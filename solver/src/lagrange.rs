@@ -588,8 +588,8 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             // stage (its search, the helper's walk), until the next stage takes it up
             // (see `Pdhg::beside`). The city's tier LPs take ~45 ms, ~450 ms and ~1 s on
             // one core (tier 2's held at tier 1's bound), nationally ~0.2, 0.9 and 1.9 s.
-            // City at 10 s, seeds 1-10, three passes: every tier proven in 25 of 30 runs,
-            // 19 of 30 without (the weight within 1e-4 in 18 and 17).
+            // City at 6 s, seeds 1-10, two passes: every tier proven in 13 of 20 runs, 7 of
+            // 20 on the build before (at 10 s no difference: 27 of 30 either way).
             if stage + 1 < stages && lp_solved {
                 let held: Vec<i64> = tier_bounds.iter().copied().chain([bound]).collect();
                 let next = s.stage_lp(stage + 1, stages, &held).beside(deadline);
