@@ -483,7 +483,8 @@ mod tests {
 
     /// A run taken up again goes on where it stopped: cut after its first iterations
     /// and resumed, it solves the LP in the same iterations as one run; solved, it stays
-    /// where it is.
+    /// where it is. So does a run beside (see `Pdhg::beside`), taken back not started
+    /// (its time already up), at once, or once it has solved on its own.
     #[test]
     fn a_run_taken_up_again_goes_on_where_it_stopped() {
         let mut rng = StdRng::seed_from_u64(11);
@@ -507,46 +508,23 @@ mod tests {
                 let at = run.iterations;
                 let again = run.run(Instant::now() + Duration::from_secs(2));
                 assert_eq!((run.iterations, again.bound), (at, resumed.bound), "solved, it does not move");
+                let far = || Instant::now() + Duration::from_secs(2);
+                let not_started = Pdhg::new(&lp, 0.1).beside(Instant::now()).take();
+                assert_eq!(not_started.iterations, 0, "its time was up");
+                let at_once = Pdhg::new(&lp, 0.1).beside(far()).take();
+                let on_its_own = Pdhg::new(&lp, 0.1).beside(far());
+                while !on_its_own.run.as_ref().expect("running").is_finished() {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let solved = on_its_own.take();
+                assert!(solved.solved && solved.iterations == one.iterations, "left, it solved as one run does");
+                for mut back in [not_started, at_once, solved] {
+                    let resumed = back.run(far());
+                    assert_eq!((back.iterations, resumed.bound, resumed.solved), (one.iterations, whole.bound, true));
+                }
             }
         }
         assert!(cut_short >= 10, "only {cut_short} runs were cut before they solved");
-    }
-
-    /// A run beside (see `Pdhg::beside`), taken back at any point and taken up here,
-    /// ends where one run here ends: the same iterations and bound. Not started (its time
-    /// already up), taken back at once, or left until it has solved on its own.
-    #[test]
-    fn a_run_beside_taken_back_goes_on_where_it_stopped() {
-        let mut rng = StdRng::seed_from_u64(17);
-        let mut compared = 0;
-        for _ in 0..30 {
-            let r = random_round(&mut rng);
-            let lp = stage_lp(&r, 3, &[]);
-            let far = || Instant::now() + Duration::from_secs(2);
-            let mut one = Pdhg::new(&lp, 0.1);
-            let whole = one.run(far());
-            if !whole.solved {
-                continue;
-            }
-            let not_started = Pdhg::new(&lp, 0.1).beside(Instant::now()).take();
-            assert_eq!(not_started.iterations, 0, "its time was up");
-            let at_once = Pdhg::new(&lp, 0.1).beside(far()).take();
-            let on_its_own = Pdhg::new(&lp, 0.1).beside(far());
-            while !on_its_own.run.as_ref().expect("running").is_finished() {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            let mut solved = on_its_own.take();
-            assert!(solved.solved && solved.iterations == one.iterations, "left, it solved as one run does");
-            for mut back in [not_started, at_once] {
-                let resumed = back.run(far());
-                assert_eq!((back.iterations, resumed.bound, resumed.solved), (one.iterations, whole.bound, true));
-            }
-            // Solved, taken up again, it does not move.
-            let again = solved.run(far());
-            assert_eq!((solved.iterations, again.bound, again.solved), (one.iterations, whole.bound, true));
-            compared += 1;
-        }
-        assert!(compared >= 20, "only {compared} LPs solved");
     }
 
     /// Three clients want two dwellings through one contingent of one: the LP places one,
