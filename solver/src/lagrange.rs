@@ -365,9 +365,9 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
     // The weight LP a tier stage's neighbourhood ran with every tier held at its bound
     // (see `Search::held_neighbourhood`): the weight stage's own, which goes on from there.
     let mut weight_lp: Option<crate::pdhg::Pdhg> = None;
-    // The next tier stage's LP, with the tiers it holds, going on beside this stage's
-    // search from when this stage's bound is known (see below).
-    let mut ahead: Option<(Vec<i64>, crate::pdhg::Beside)> = None;
+    // The next tier stage's LP, going on beside this stage's search from when this
+    // stage's bound is known (see below).
+    let mut ahead: Option<crate::pdhg::Beside> = None;
     for stage in 0..=stages {
         if stage == stages && weightless {
             return Certificate { tier_bounds, weight_bound: 0, best: s.best, assignments: s.assignments, step: s.costs.step };
@@ -444,8 +444,7 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             // An LP already under way goes on whatever the stage's share: the one run
             // ahead beside the stage before, or the weight LP of the last tier stage's
             // neighbourhood.
-            let looked_ahead = ahead.take().and_then(|(held, lp)| (held == tier_bounds).then(|| lp.take()));
-            let carried = looked_ahead.or(weight_lp.take().filter(|_| stage == stages));
+            let carried = ahead.take().map(crate::pdhg::Beside::take).or(weight_lp.take().filter(|_| stage == stages));
             let mut lp = carried.or_else(|| (share >= lp_duals_from || tier0_lp).then(|| s.stage_lp(stage, stages, &tier_bounds)));
             // The weight stage's LP goes on beside its search (below): here only long
             // enough to order the search's seeds.
@@ -592,8 +591,7 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             // 20 on the build before (at 10 s no difference: 27 of 30 either way).
             if stage + 1 < stages && lp_solved {
                 let held: Vec<i64> = tier_bounds.iter().copied().chain([bound]).collect();
-                let next = s.stage_lp(stage + 1, stages, &held).beside(deadline);
-                ahead = Some((held, next));
+                ahead = Some(s.stage_lp(stage + 1, stages, &held).beside(deadline));
             }
             // The weight LP not beside the search (its steps went first): the
             // neighbourhood at the tier bounds from its solution after the steps, with the
