@@ -1416,9 +1416,9 @@ impl<'p, 'a> Search<'p, 'a> {
     /// same model with the stage's tier held at its bound: another path through the
     /// branching, where either alone was left without a matching in about a third of the
     /// city's runs. With `beside` (the last tier stage, whose LP is the weight stage's,
-    /// which goes on with it) the LP goes on there instead, until `until` or the model is
-    /// done (a run in slices takes up where it stopped, see `pdhg.rs`). Filled and kept
-    /// when better; whether a model found one, and the LP where it got to.
+    /// which goes on with it) the LP goes on there instead, beside the model until
+    /// `until` or the model is done (see `Pdhg::beside`). Filled and kept when better;
+    /// whether a model found one, and the LP where it got to.
     fn held_neighbourhood(&mut self, stage: usize, stages: usize, held: &[i64], until: Instant, beside: bool) -> (bool, crate::pdhg::Pdhg) {
         let mut lp = self.stage_lp(stages, stages, held);
         lp.run(Instant::now() + until.saturating_duration_since(Instant::now()) / 4);
@@ -1432,22 +1432,11 @@ impl<'p, 'a> Search<'p, 'a> {
                 (led || held_too, lp)
             });
         }
-        let model_done = AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            let lp = scope.spawn(|| {
-                // In slices, to end with the model: the weight stage takes the LP on, and
-                // the time it would wait here (city, seed 1: ~1.1 s of 3).
-                while !model_done.load(Ordering::Relaxed) && Instant::now() < until {
-                    if lp.run((Instant::now() + LP_SLICE).min(until)).solved {
-                        break;
-                    }
-                }
-                lp
-            });
-            let found = self.held_neighbourhood_from(&x, &held[..stage], Some(stage), until);
-            model_done.store(true, Ordering::Relaxed);
-            (found, lp.join().expect("the LP does not panic"))
-        })
+        // Beside the model, to end with it: the weight stage takes the LP on, and the
+        // time it would wait here (city, seed 1: ~1.1 s of 3).
+        let running = lp.beside(until);
+        let found = self.held_neighbourhood_from(&x, &held[..stage], Some(stage), until);
+        (found, running.take())
     }
 
     /// The heaviest matching with the tiers held at `held` (and the most of tier `lead`
