@@ -640,7 +640,7 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             // takes most of (see `relaxation::improve_held`), and the second passes.
             // Tier 0's stage too, since stop 34 (before, its search went on alone after its
             // steps): nationally at 20 s it ended at 4,487, its bound, in 5 of 5 runs (4 of
-            // 5 without), in ~4.5 s where it had run its whole share (6.9 s) to 4,486; the
+            // 5 without), in ~4.5 s where without it it ran 5.5-6.9 s (traced); the
             // city at 2 s, seeds 1-10, two passes: tier 0 proven in 19 of 20 runs (16 of
             // 20), and tier 1 higher in 15, lower in 4 (2.3 more a run). At 60 s the
             // national round was proven in 49.8-56.7 s over 4 runs (50.4-57.6 s without):
