@@ -174,12 +174,17 @@ mod tests {
                 continue;
             };
             assert!(found.duals.solved, "a feasible LP not solved");
-            // Solved as far as a whole objective's floor goes: the box bound at the duals
-            // and the solution's worth on either side of the optimum, with its floor.
+            // Solved as far as a whole objective's floor goes: the bound at the duals and
+            // the solution's worth on either side of the optimum, the bound below the next
+            // whole number (it may be the exact one, whose own floor counts: 79.99999997
+            // where the LP's optimum is 79.5; this test's exact bound is in floating point).
             let tolerance = 1e-5 * (1.0 + optimum.abs());
             let floor = |v: f64| (v + FLOOR).floor();
             let (bound, value) = (found.duals.bound, found.x.iter().zip(&objective).map(|(x, c)| x * c.unwrap_or(0.0)).sum::<f64>());
-            assert!(bound >= optimum - tolerance && floor(bound) == floor(optimum), "bound {bound} against the optimum {optimum}");
+            assert!(
+                bound >= optimum - tolerance && bound < floor(optimum) + 1.0 + tolerance,
+                "bound {bound} against the optimum {optimum}"
+            );
             assert!(value <= optimum + tolerance && floor(value) == floor(optimum), "its solution is worth {value}, the optimum {optimum}");
             assert!(found.x.iter().zip(&objective).all(|(x, c)| c.is_some() || *x == 0.0), "an edge taking no part used");
             crate::testing::assert_within_rows(&r, &found.x, &held, 1e-6);

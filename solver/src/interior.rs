@@ -16,7 +16,7 @@ use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, Nonnegat
 use std::time::Instant;
 
 /// An LP solved: the primal point and the duals of its rows, in the objective's units
-/// (zero for a row left out: a node with one edge, a group within its cap).
+/// (zero for a row left out: a node without edges, a group within its cap).
 pub(crate) struct Solved {
     pub x: Vec<f64>,
     pub left: Vec<f64>,
@@ -63,8 +63,13 @@ pub(crate) fn solve(
         by_left[e.0].push(k);
         by_right[e.1].push(k);
     }
-    // As the simplex model's: a node with one edge or a group within its cap cannot bind.
-    let mut node_row = |members: &Vec<usize>| (members.len() > 1).then(|| row(&mut members.iter().map(|&k| (k, 1.0)), 1.0));
+    // Every node with an edge has its row, which bounds its edges by one as well: no edge
+    // has a row of its own for that, so that an edge's price is all in its nodes' duals
+    // (column generation prices the edges outside its master by them; with a bound row
+    // per edge and none for a node with one edge, the national weight LP's first master
+    // priced 8,927 edges outside it as gains, against 4,880 this way, and the masters
+    // took 6.1-6.6 s in all against 5.1-5.2). A group within its cap cannot bind.
+    let mut node_row = |members: &Vec<usize>| (!members.is_empty()).then(|| row(&mut members.iter().map(|&k| (k, 1.0)), 1.0));
     let left_rows: Vec<Option<usize>> = by_left.iter().map(&mut node_row).collect();
     let right_rows: Vec<Option<usize>> = by_right.iter().map(&mut node_row).collect();
     let group_rows: Vec<Option<usize>> = groups
@@ -85,9 +90,6 @@ pub(crate) fn solve(
         held_rows.push(Some(row(&mut (0..n).filter(|&k| edges[k].3 == t).map(|k| (k, -1.0)).chain(shortfall), -(h as f64))));
     }
     for k in 0..columns {
-        if k < n {
-            row(&mut std::iter::once((k, 1.0)), 1.0);
-        }
         row(&mut std::iter::once((k, -1.0)), 0.0);
     }
     let m = b.len();
@@ -169,5 +171,38 @@ mod tests {
             solved += 1;
         }
         assert!(solved > 100 && infeasible > 10, "{solved} solved, {infeasible} infeasible");
+    }
+
+    /// The duals are the LP's own: on small random rounds, with random held counts, each
+    /// edge priced by its nodes', group's and tier's duals at no gain (no other row holds
+    /// an edge but its lower bound), every dual nonnegative, and the duals' objective the
+    /// LP's optimum. Column generation prices the edges outside its master by them.
+    #[test]
+    fn its_duals_price_every_edge_at_no_gain_and_bound_the_optimum() {
+        let mut rng = StdRng::seed_from_u64(22);
+        let mut solved = 0;
+        for _ in 0..400 {
+            let r = random_round(&mut rng);
+            let (edges, groups) = lp_parts(&r);
+            let held: Vec<i64> = (0..rng.random_range(0..3)).map(|_| rng.random_range(0..3)).collect();
+            let worth = |e: &LpEdge| e.2 as f64;
+            let until = Instant::now() + std::time::Duration::from_secs(10);
+            let Some(m) = solve(r.n_left, r.n_right, &edges, &groups, &held, &worth, None, until) else {
+                continue;
+            };
+            let tolerance = 1e-5 * (1.0 + m.value.abs());
+            for (k, e) in edges.iter().enumerate() {
+                let group = r.group_of[k].map_or(0.0, |g| m.group[g]);
+                let reduced = worth(e) - m.left[e.0] - m.right[e.1] - group + m.held.get(e.3).copied().unwrap_or(0.0);
+                assert!(reduced <= tolerance, "edge {k} priced at a gain of {reduced}");
+            }
+            assert!(m.left.iter().chain(&m.right).chain(&m.group).chain(&m.held).all(|d| *d >= -tolerance), "a negative dual");
+            let dual: f64 = m.left.iter().sum::<f64>() + m.right.iter().sum::<f64>()
+                + m.group.iter().zip(&groups).map(|(d, (_, cap))| d * *cap as f64).sum::<f64>()
+                - m.held.iter().zip(&held).map(|(d, h)| d * *h as f64).sum::<f64>();
+            assert!((dual - m.value).abs() <= tolerance, "the duals' objective {dual}, the optimum {}", m.value);
+            solved += 1;
+        }
+        assert!(solved > 100, "{solved} solved");
     }
 }
