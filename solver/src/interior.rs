@@ -197,7 +197,8 @@ mod tests {
                 assert!(reduced <= tolerance, "edge {k} priced at a gain of {reduced}");
             }
             assert!(m.left.iter().chain(&m.right).chain(&m.group).chain(&m.held).all(|d| *d >= -tolerance), "a negative dual");
-            let dual: f64 = m.left.iter().sum::<f64>() + m.right.iter().sum::<f64>()
+            let dual: f64 = m.left.iter().sum::<f64>()
+                + m.right.iter().sum::<f64>()
                 + m.group.iter().zip(&groups).map(|(d, (_, cap))| d * *cap as f64).sum::<f64>()
                 - m.held.iter().zip(&held).map(|(d, h)| d * *h as f64).sum::<f64>();
             assert!((dual - m.value).abs() <= tolerance, "the duals' objective {dual}, the optimum {}", m.value);
