@@ -406,13 +406,7 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
         // only the least part (nationally, tier 0 ends its stage ~20 short; before the
         // walks, the search then placed 4,482-4,484 against 4,481-4,482 with up to half
         // of each later stage for its steps).
-        let search = p.tiered && stage > 0;
         let short: i64 = (0..stage).map(|t| (tier_bounds[t] - s.stage_value(&s.best, t, stages, &[]).unwrap_or(0)).max(0)).sum();
-        // Not in the weight stage: there the held neighbourhood beside its LP places the
-        // last one, and the column generation proves the weight from there (see below;
-        // city at 10 s, seeds 1-10, two passes each: within 1e-4 in 8 and 7 of 10, against
-        // 7 and 5 with the steps first, seed 4 among them).
-        let steps_first = search && short == 1 && stage < stages;
         let mut reserve = if short >= 2 { share.mul_f64(MIN_STEPS) } else { steps_took.min(share / 2).max(share.mul_f64(MIN_STEPS)) };
         // The weight stage's first step cannot be cut short and costs two to three times a
         // tier stage's (city: 100-130 ms against 50-60): with the tier stage's steps as
@@ -422,6 +416,21 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
         if stage == stages {
             reserve = reserve.max(s.costs.step * 3).min(share);
         }
+        // A weight stage left no more than twice that reserve (the tier stages' held models
+        // run past their shares) has its steps first, without what goes before them
+        // otherwise, which does not stop mid-way (on the city round the tier above's
+        // neighbourhoods 24-65 ms, the seeds' order by the LP's duals ~45 ms, the held
+        // model's root 50-75 ms, the steps' start waiting 100-190 ms for them); the search
+        // gets what they leave. The city round at 2 s, seeds 1-10, two passes: past 2 s in
+        // 2 of 20 runs (at most 2.02 s) against 9 of 20 (up to 2.16 s), tier 1 and the
+        // weight as before (99.1 and 99.05 on average).
+        let steps_alone = p.tiered && stage > 0 && stage == stages && share <= reserve * 2;
+        let search = p.tiered && stage > 0 && !steps_alone;
+        // Not in the weight stage: there the held neighbourhood beside its LP places the
+        // last one, and the column generation proves the weight from there (see below;
+        // city at 10 s, seeds 1-10, two passes each: within 1e-4 in 8 and 7 of 10, against
+        // 7 and 5 with the steps first, seed 4 among them).
+        let steps_first = (search && short == 1 && stage < stages) || steps_alone;
         // The second core walks beside a tier stage, from where the stage starts, until the
         // stage ends (see `Search::helper`).
         let helper = s.helper(stage, stages, started + share);
@@ -448,21 +457,21 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
             let carried = ahead.take().map(crate::pdhg::Beside::take).or(weight_lp.take().filter(|_| stage == stages));
             let mut lp = carried.or_else(|| (share >= lp_duals_from || tier0_lp).then(|| s.stage_lp(stage, stages, &tier_bounds)));
             // The weight stage's LP goes on beside its search (below): here only long
-            // enough to order the search's seeds.
-            let first = if stage == stages && search { PDHG_FIRST } else { PDHG_SHARE };
+            // enough to order the search's seeds; with its steps alone, to start them.
+            let first = if stage == stages && (search || steps_alone) { PDHG_FIRST } else { PDHG_SHARE };
             let mut duals = lp.as_mut().map(|lp| lp.run(started + share.mul_f64(first)));
             let lp_solved = duals.as_ref().is_some_and(|d| d.solved);
             // A tier above still short of its LP's bound: the neighbourhoods around where
             // it falls short again first, from this stage's incumbent, for at most a tenth
             // of the stage (nationally tier 1 left at 526 by its stage, 527 in 81 ms).
-            for (t, &bound) in tier_bounds.iter().enumerate() {
+            for (t, &bound) in tier_bounds.iter().enumerate().filter(|_| !steps_alone) {
                 if s.stage_value(&s.best, t, stages, &[]).is_some_and(|v| v < bound) {
                     s.around(t, Instant::now() + share.mul_f64(AROUND_LATER));
                 }
             }
             // The weight stage's large-neighbourhood search takes its seeds where the
             // incumbent falls short by the LP's (unsolved) duals first.
-            if let (Some(d), true) = (&duals, stage == stages) {
+            if let (Some(d), true) = (&duals, stage == stages && !steps_alone) {
                 s.order_by_shortfall(d);
             }
             let steps_first = steps_first || (p.tiered && lp_solved);
