@@ -422,8 +422,8 @@ pub(crate) fn certify(p: &Problem<'_>, deadline: Instant, lp_duals_from: std::ti
         // neighbourhoods 24-65 ms, the seeds' order by the LP's duals ~45 ms, the held
         // model's root 50-75 ms, the steps' start waiting 100-190 ms for them); the search
         // gets what they leave. The city round at 2 s, seeds 1-10, two passes: past 2 s in
-        // 2 of 20 runs (at most 2.02 s) against 9 of 20 (up to 2.16 s), tier 1 and the
-        // weight as before (99.1 and 99.05 on average).
+        // 2 of 20 runs (at most 2.02 s) against 9 of 20 (up to 2.16 s); tier 1 and the
+        // weight as before (99.10 against 99.05 and 396,287 against 394,512 on average).
         let steps_alone = p.tiered && stage > 0 && stage == stages && share <= reserve * 2;
         let search = p.tiered && stage > 0 && !steps_alone;
         // Not in the weight stage: there the held neighbourhood beside its LP places the
